@@ -1,0 +1,22 @@
+"""fastsom: fast, exact Self-Organising Maps for Python.
+
+>>> from fastsom import SOM
+"""
+
+__version__ = "0.1.0"
+
+from .online import train_online
+from .plan import TrainingPlan, make_plan
+from .som import SOM, NotFittedError
+from .tutorial import tutorial_schedules, tutorial_som
+
+__all__ = [
+    "SOM",
+    "NotFittedError",
+    "TrainingPlan",
+    "make_plan",
+    "train_online",
+    "tutorial_schedules",
+    "tutorial_som",
+    "__version__",
+]

@@ -1,0 +1,118 @@
+"""Checks of user input, run before any kernel.
+
+Every message names the parameter, the constraint and the value received,
+e.g. ``n_rows=0 must be >= 1``; string options list the valid choices.
+"""
+
+import numbers
+import os
+
+import numpy as np
+
+#: dtypes a map can be trained in.
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def check_int(name, value, minimum):
+    """An integer (not bool) >= minimum; returns it as int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}={value!r} must be an integer")
+    if value < minimum:
+        raise ValueError(f"{name}={value!r} must be >= {minimum}")
+    return int(value)
+
+
+def check_positive(name, value):
+    """A finite real number > 0; returns it as float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}={value!r} must be a real number")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}={value!r} must be a finite number > 0")
+    return float(value)
+
+
+def check_option(name, value, options):
+    """``value`` is one of the keys of ``options``; returns ``options[value]``."""
+    try:
+        known = not isinstance(value, bool) and value in options
+    except TypeError:  # unhashable
+        known = False
+    if not known:
+        valid = ", ".join(repr(k) for k in options)
+        raise ValueError(f"{name}={value!r} is not one of {valid}")
+    return options[value]
+
+
+def check_dtype(dtype):
+    """float32 or float64, given as a name, a NumPy type or a dtype."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in DTYPES:
+        valid = ", ".join(repr(k) for k in DTYPES)
+        raise ValueError(f"dtype={dtype!r} is not one of {valid}")
+    return np.dtype(DTYPES[name])
+
+
+def check_X(X, dtype, n_features=None, name="X"):
+    """Validate and convert a data matrix.
+
+    Returns a C-contiguous array of ``dtype`` with shape (n_samples,
+    n_features). The caller's array is never modified: when it already has
+    the right dtype and layout it is returned as is (read-only use), else a
+    converted copy is.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric data (strings, objects, complex numbers).
+    ValueError
+        Not 2-D, no samples or no features, NaN or infinity, or (when
+        ``n_features`` is given) a different number of features.
+    """
+    if hasattr(X, "__array__") or isinstance(X, (list, tuple)):
+        try:
+            array = np.asarray(X)
+        except ValueError as error:  # ragged nested lists
+            raise ValueError(f"{name} must be a rectangular 2-D array: {error}") from None
+    else:
+        raise TypeError(f"{name} must be array-like (n_samples, n_features); got {type(X).__name__}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must be numeric (int, float or bool); got dtype {array.dtype}"
+            + (" (strings)" if array.dtype.kind in "US" else "")
+        )
+    if array.ndim != 2:
+        hint = ""
+        if array.ndim == 1:
+            hint = "; use X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample"
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {array.shape}{hint}")
+    n_samples, n_cols = array.shape
+    if n_samples == 0 or n_cols == 0:
+        raise ValueError(f"{name} must have at least 1 sample and 1 feature; got shape {array.shape}")
+    if n_features is not None and n_cols != n_features:
+        raise ValueError(f"{name} has {n_cols} features, but the map was fitted with {n_features}")
+    original_dtype = array.dtype
+    with np.errstate(over="ignore"):  # reported below as infinity
+        array = np.ascontiguousarray(array, dtype=dtype)
+    if not np.isfinite(array).all():
+        row, col = np.argwhere(~np.isfinite(array))[0]
+        converted = "" if original_dtype == array.dtype else f" after conversion to {array.dtype}"
+        raise ValueError(f"{name} must be finite; found {array[row, col]}{converted} at row {row}, column {col}")
+    return array
+
+
+def check_memory(n_units, n_features, dtype, name="the map"):
+    """Refuse a map whose weights alone would not fit in physical memory."""
+    needed = n_units * n_features * np.dtype(dtype).itemsize
+    try:
+        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not POSIX: skip the check
+        return
+    if needed > available:
+        raise MemoryError(
+            f"{name} needs {needed / 2**30:.1f} GiB for its weights ({n_units} units x "
+            f"{n_features} features x {np.dtype(dtype).itemsize} bytes), more than this "
+            f"machine's {available / 2**30:.1f} GiB"
+        )

@@ -1,0 +1,90 @@
+"""BMU search over many samples: predict, transform and the metrics.
+
+Parallel over chunks of samples (``prange``); each sample's result depends
+only on that sample, so outputs are identical for any number of threads.
+Squared Euclidean distances are summed directly (not as ||w||^2 - 2 x.w +
+||x||^2, whose cancellation can reorder near-ties), with ties going to the
+lowest unit index, the same rule as training.
+"""
+
+import numpy as np
+
+from .._jit import fast_jit, parallel_jit, prange
+from .grid import grid_d2
+
+#: Samples per parallel task: large enough to amortise scheduling, small
+#: enough to balance two to a few dozen threads.
+CHUNK = 256
+
+
+@parallel_jit
+def best_two_units(X, weights, bmu, d2_bmu, second, d2_second):
+    """First and second best matching unit of every sample.
+
+    X         IN  (n_samples, n_features)
+    weights   IN  (n_units, n_features)
+    bmu       OUT (n_samples,) int64, the best unit (lowest index on ties)
+    d2_bmu    OUT (n_samples,) float64, its squared distance
+    second    OUT (n_samples,) int64, the second best unit, -1 if n_units == 1
+    d2_second OUT (n_samples,) float64, its squared distance (inf if none)
+    """
+    n_samples, n_features = X.shape
+    n_units = weights.shape[0]
+    zero = weights.dtype.type(0.0)
+    n_chunks = (n_samples + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
+            best, best_d = -1, np.inf
+            next_u, next_d = -1, np.inf
+            for u in range(n_units):
+                acc = zero
+                for k in range(n_features):
+                    d = weights[u, k] - X[i, k]
+                    acc += d * d
+                if acc < best_d:
+                    next_u, next_d = best, best_d
+                    best, best_d = u, acc
+                elif acc < next_d:
+                    next_u, next_d = u, acc
+            bmu[i] = best
+            d2_bmu[i] = best_d
+            second[i] = next_u
+            d2_second[i] = next_d
+
+
+@parallel_jit
+def squared_distances(X, weights, out):
+    """Squared distance of every sample to every unit.
+
+    X       IN  (n_samples, n_features)
+    weights IN  (n_units, n_features)
+    out     OUT (n_samples, n_units), float64
+    """
+    n_samples, n_features = X.shape
+    n_units = weights.shape[0]
+    zero = weights.dtype.type(0.0)
+    n_chunks = (n_samples + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
+            for u in range(n_units):
+                acc = zero
+                for k in range(n_features):
+                    d = weights[u, k] - X[i, k]
+                    acc += d * d
+                out[i, u] = acc
+
+
+@fast_jit
+def count_not_adjacent(bmu, second, coords, periods, max_d2, out):
+    """Flag samples whose two best units are not grid neighbours.
+
+    bmu, second IN  (n_samples,) int64
+    coords      IN  (n_units, 2) float64
+    periods     IN  (2,) float64
+    max_d2      IN  float, largest squared grid distance counted as adjacent
+    out         OUT (n_samples,) bool
+    """
+    n_samples = bmu.shape[0]
+    for i in range(n_samples):
+        # A tiny tolerance: hexagonal positions carry rounding in sqrt(3)/2.
+        out[i] = grid_d2(coords, periods, bmu[i], second[i]) > max_d2 + 1e-9

@@ -1,0 +1,35 @@
+"""Neighbourhood functions of (squared grid distance, sigma), for kernels.
+
+Kernels receive the neighbourhood as an integer code and branch on it per
+unit. Two alternatives were measured and rejected:
+
+* passing the njit functions themselves as arguments (the textbook numba
+  pattern) defeats ``cache=True``: a dispatcher-typed argument misses the
+  cache in every new process and writes a new cache file each time;
+* making the code a compile-time constant with ``numba.literally`` costs a
+  failed type inference of the whole kernel on *every* call (0.2-0.3 s).
+
+The branch is on a loop-invariant value, so it is perfectly predicted; its
+cost is nothing next to the ``exp`` beside it. The names users see live in
+:mod:`fastsom.neighborhoods`.
+"""
+
+import math
+
+from .._jit import inline_jit
+
+GAUSSIAN = 0
+GAUSSIAN_CUTOFF = 1
+
+
+@inline_jit
+def neighborhood(kind, d2, sigma):
+    """Influence of a unit at squared grid distance d2 from the BMU."""
+    if kind == GAUSSIAN:
+        return math.exp(-d2 / (2.0 * (sigma * sigma)))
+    if kind == GAUSSIAN_CUTOFF:
+        # The tutorial, step 4: update only where d^2 <= r^2.
+        if d2 <= sigma * sigma:
+            return math.exp(-d2 / (2.0 * (sigma * sigma)))
+        return 0.0
+    return 0.0

@@ -1,0 +1,60 @@
+"""Learning-rate and radius schedules: one value per iteration.
+
+A schedule is a plain function ``(start, end, n_steps) -> ndarray`` of
+float64, evaluated in Python before training; kernels receive the arrays,
+so they do not know which schedule made them and a custom one costs
+nothing. ``end=None`` means the schedule's own conventional end.
+
+``exponential`` is the tutorial's (section 3, "Update the SOM Learning
+Parameters"): ``start * exp(-i / tau)`` with ``tau = n_steps / ln(start /
+end)``. With the tutorial's ends it reproduces the tutorial bit for bit:
+the radius decays to ``end = 1`` (``tau = n_iterations / ln(r0)``) and the
+learning rate has ``tau = n_iterations``, which is ``end=None`` here (it
+ends at start / e).
+
+``asymptotic`` is MiniSom's default: ``start / (1 + i / (n_steps / 2))``,
+which ends at start / 3 (``end=None``).
+"""
+
+import numpy as np
+
+
+def exponential(start, end, n_steps):
+    """``start * exp(-i / tau)``, i = 0 .. n_steps - 1.
+
+    ``tau = n_steps / ln(start / end)``, so the value would reach ``end`` at
+    i = n_steps; ``end=None`` takes ``tau = n_steps`` (ends near start / e).
+    ``start == end`` gives a constant.
+    """
+    i = np.arange(n_steps)
+    if end is None:
+        time_constant = n_steps
+    else:
+        # ln(1) = 0: an infinite time constant, a constant schedule (the
+        # tutorial's radius on a map of width 2).
+        with np.errstate(divide="ignore"):
+            time_constant = n_steps / np.log(start / end)
+    return start * np.exp(-i / time_constant)
+
+
+def asymptotic(start, end, n_steps):
+    """``start / (1 + c * i / n_steps)`` with c chosen to reach ``end`` at n_steps.
+
+    ``end=None`` is MiniSom's ``start / (1 + i / (n_steps / 2))`` (c = 2,
+    ending at start / 3), written as MiniSom writes it.
+    """
+    i = np.arange(n_steps)
+    if end is None:
+        return start / (1 + i / (n_steps / 2))
+    return start / (1 + (start / end - 1) * (i / n_steps))
+
+
+def linear(start, end, n_steps):
+    """From ``start`` at i = 0 straight to ``end`` at i = n_steps (default 0)."""
+    if end is None:
+        end = 0.0
+    i = np.arange(n_steps)
+    return start + (end - start) * (i / n_steps)
+
+
+SCHEDULES = {"exponential": exponential, "asymptotic": asymptotic, "linear": linear}

@@ -1,0 +1,94 @@
+"""The tutorial's online loop, generalised and still literal.
+
+Same loop as :func:`reference.tutorial.train` (pick a sample, find its BMU by
+the smallest squared distance with ties to the lowest unit index, pull every
+unit towards the sample), but with
+
+* ``X`` in the library's layout, (n_samples, n_features);
+* the learning rate and neighbourhood radius given per iteration as arrays,
+  so any schedule can be checked;
+* the neighbourhood function chosen by name from :data:`NEIGHBORHOODS`, as a
+  plain function of (squared grid distance, sigma);
+* grid positions given as ``coords`` (n_units, 2), units numbered row-major.
+
+Plain Python loops over units and features; no vectorisation, on purpose.
+"""
+
+import math
+
+import numpy as np
+
+
+def gaussian(d2, sigma):
+    """exp(-d^2 / (2 sigma^2)) on the whole map (MiniSom's default)."""
+    return math.exp(-d2 / (2 * sigma * sigma))
+
+
+def gaussian_cutoff(d2, sigma):
+    """The tutorial's influence, only inside the radius: d^2 <= sigma^2."""
+    if d2 <= sigma * sigma:
+        return math.exp(-d2 / (2 * sigma * sigma))
+    return 0.0
+
+
+NEIGHBORHOODS = {"gaussian": gaussian, "gaussian_cutoff": gaussian_cutoff}
+
+
+def rectangular_coords(n_rows, n_cols):
+    """(row, col) of every unit, row-major: unit u = row * n_cols + col."""
+    return [(float(row), float(col)) for row in range(n_rows) for col in range(n_cols)]
+
+
+def squared_distance(a, b):
+    """Sum of squared differences, left to right."""
+    total = 0.0
+    for k in range(len(a)):
+        total += (a[k] - b[k]) ** 2
+    return total
+
+
+def find_bmu(x, weights):
+    """Index of the unit closest to x; strict < keeps the lowest index on ties."""
+    best, best_dist = 0, math.inf
+    for u in range(len(weights)):
+        dist = squared_distance(weights[u], x)
+        if dist < best_dist:
+            best, best_dist = u, dist
+    return best
+
+
+def train_online(X, weights, coords, sample_indices, learning_rate, sigma, neighborhood):
+    """Online SOM training, one sample per iteration.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+    weights : array_like, shape (n_units, n_features)
+        Initial weights; copied, not modified.
+    coords : sequence of (float, float), length n_units
+        Grid position of each unit.
+    sample_indices, learning_rate, sigma : sequences of length n_iterations
+        The sample, learning rate and radius of each iteration.
+    neighborhood : str
+        A key of :data:`NEIGHBORHOODS`.
+
+    Returns
+    -------
+    weights : ndarray, shape (n_units, n_features), float64
+    bmus : ndarray, shape (n_iterations,), int64
+    """
+    h = NEIGHBORHOODS[neighborhood]
+    X = [[float(v) for v in row] for row in np.asarray(X)]
+    weights = [[float(v) for v in row] for row in np.asarray(weights)]
+    bmus = []
+    for i in range(len(sample_indices)):
+        x = X[sample_indices[i]]
+        bmu = find_bmu(x, weights)
+        bmus.append(bmu)
+        for u in range(len(weights)):
+            d2 = (coords[u][0] - coords[bmu][0]) ** 2 + (coords[u][1] - coords[bmu][1]) ** 2
+            factor = learning_rate[i] * h(d2, sigma[i])
+            w = weights[u]
+            for k in range(len(w)):
+                w[k] = w[k] + factor * (x[k] - w[k])
+    return np.array(weights, dtype=np.float64), np.array(bmus, dtype=np.int64)
