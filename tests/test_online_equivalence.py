@@ -1,0 +1,163 @@
+"""The fused online kernel equals the reference on the same plan.
+
+``ref_`` results come from ``reference/`` (pure Python, the tutorial's
+loops); ``comp_`` results from fastsom. BMU sequences must be identical;
+weights agree to the tolerance written in each call.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fastsom import make_plan, train_online, tutorial_schedules
+from fastsom.datasets import make_colours
+from reference import online as ref_online
+from reference import tutorial as ref_tutorial
+
+
+def ref_tutorial_train(X, initial_weights, sample_indices):
+    """The tutorial on the library's layout; returns (weights, unit-index BMUs)."""
+    n_cols = initial_weights.shape[1]
+    with np.errstate(divide="ignore"):  # ln(init_radius) = 0 on maps of width 2
+        net, bmu_idx = ref_tutorial.train(X.T, initial_weights, sample_indices)
+    return net, bmu_idx[:, 0] * n_cols + bmu_idx[:, 1]
+
+
+def comp_tutorial_train(X, initial_weights, sample_indices, strict=True):
+    n_rows, n_cols, _ = initial_weights.shape
+    learning_rate, sigma = tutorial_schedules(n_rows, n_cols, len(sample_indices))
+    return train_online(X, initial_weights, sample_indices, learning_rate, sigma,
+                        neighborhood="gaussian_cutoff", strict=strict)
+
+
+@pytest.mark.parametrize(
+    "n_rows, n_cols, n_features, n_samples, n_iterations",
+    [
+        pytest.param(5, 5, 3, 100, 2000, id="tutorial-colours-5x5"),
+        pytest.param(10, 10, 4, 150, 2000, id="10x10-4-features"),
+    ],
+)
+def test_article_mode_equals_reference(n_rows, n_cols, n_features, n_samples, n_iterations):
+    if n_features == 3:
+        X = make_colours(n_samples, random_state=7)  # the tutorial's own data
+    else:
+        X = np.random.default_rng(3).random((n_samples, n_features))
+    plan = make_plan(n_rows, n_cols, n_features, n_samples, n_iterations, random_state=11)
+
+    ref_w, ref_bmus = ref_tutorial_train(X, plan.initial_weights, plan.sample_indices)
+    comp_w, comp_bmus = comp_tutorial_train(X, plan.initial_weights, plan.sample_indices)
+
+    np.testing.assert_array_equal(ref_bmus, comp_bmus, err_msg="BMU sequences differ")
+    np.testing.assert_allclose(comp_w, ref_w, rtol=0, atol=1e-12, err_msg=f"{n_rows}x{n_cols}, strict kernel")
+
+
+def test_tutorial_schedules_are_the_tutorials_bit_for_bit():
+    n_rows, n_cols, n_iterations = 7, 4, 500
+    comp_lr, comp_sigma = tutorial_schedules(n_rows, n_cols, n_iterations)
+    init_radius = max(n_rows, n_cols) / 2
+    time_constant = n_iterations / np.log(init_radius)
+    ref_sigma = [ref_tutorial.decay_radius(init_radius, i, time_constant) for i in range(n_iterations)]
+    ref_lr = [ref_tutorial.decay_learning_rate(0.01, i, n_iterations) for i in range(n_iterations)]
+    np.testing.assert_array_equal(comp_sigma, ref_sigma)
+    np.testing.assert_array_equal(comp_lr, ref_lr)
+
+
+@st.composite
+def online_cases(draw):
+    """Small maps with duplicate samples and duplicate units, so BMU ties happen.
+
+    Values are multiples of 1/4, so squared distances are exact in any
+    summation order and ties between different units are exact ties: the
+    tie rule (lowest index) is what decides them.
+    """
+    n_rows = draw(st.integers(1, 8))
+    n_cols = draw(st.integers(1, 8))
+    n_features = draw(st.integers(1, 10))
+    n_iterations = draw(st.integers(1, 300))
+    n_distinct_samples = draw(st.integers(1, 12))
+    n_samples = draw(st.integers(n_distinct_samples, 24))
+    n_distinct_units = draw(st.integers(1, n_rows * n_cols))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    pool = rng.integers(0, 5, (n_distinct_samples, n_features)) / 4
+    X = pool[rng.integers(0, n_distinct_samples, n_samples)]
+    unit_pool = rng.integers(0, 5, (n_distinct_units, n_features)) / 4
+    weights = unit_pool[rng.integers(0, n_distinct_units, n_rows * n_cols)].reshape(n_rows, n_cols, n_features)
+    sample_indices = rng.integers(0, n_samples, n_iterations)
+    return X, weights, sample_indices
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(online_cases())
+def test_article_mode_equals_reference_on_generated_maps(case):
+    X, weights, sample_indices = case
+    ref_w, ref_bmus = ref_tutorial_train(X, weights, sample_indices)
+    comp_w, comp_bmus = comp_tutorial_train(X, weights, sample_indices)
+    np.testing.assert_array_equal(ref_bmus, comp_bmus, err_msg="BMU sequences differ")
+    np.testing.assert_allclose(comp_w, ref_w, rtol=0, atol=1e-12, err_msg=f"map {weights.shape}")
+
+
+def _gaussian_plan(n_rows, n_cols, n_features, n_iterations, seed):
+    X = np.random.default_rng(seed).random((80, n_features))
+    plan = make_plan(n_rows, n_cols, n_features, len(X), n_iterations, random_state=seed)
+    learning_rate = 0.5 / (1 + np.arange(n_iterations) / (n_iterations / 2))
+    sigma = 3.0 / (1 + np.arange(n_iterations) / (n_iterations / 2))
+    return X, plan, learning_rate, sigma
+
+
+@pytest.mark.parametrize("neighborhood", ["gaussian", "gaussian_cutoff"])
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "fastmath"])
+def test_general_kernel_equals_reference_loop(neighborhood, strict):
+    # The fastmath kernel reassociates the distance sum and fuses w + f*(x-w)
+    # into an FMA: each weight differs by a few ulps per update, and the
+    # online update is a contraction (|1 - f| < 1), so the differences do not
+    # grow. 1e-12 leaves three orders of magnitude over what we observe.
+    X, plan, learning_rate, sigma = _gaussian_plan(6, 7, 9, 400, seed=5)
+    coords = ref_online.rectangular_coords(6, 7)
+    ref_w, ref_bmus = ref_online.train_online(
+        X, plan.initial_weights.reshape(42, 9), coords, plan.sample_indices, learning_rate, sigma, neighborhood
+    )
+    comp_w, comp_bmus = train_online(
+        X, plan.initial_weights, plan.sample_indices, learning_rate, sigma, neighborhood=neighborhood, strict=strict
+    )
+    np.testing.assert_array_equal(ref_bmus, comp_bmus, err_msg=f"{neighborhood}, strict={strict}")
+    np.testing.assert_allclose(comp_w.reshape(42, 9), ref_w, rtol=0, atol=1e-12,
+                               err_msg=f"{neighborhood}, strict={strict}")
+
+
+def test_float32_kernel_follows_float64_reference():
+    # float32 rounds every weight to ~6e-8 relative; over 400 contracting
+    # updates the drift stays within 1e-5 of the float64 reference. The plan
+    # is fixed (not generated) because float32 can legitimately flip a BMU
+    # whose two distances agree to 1e-7; this one has no such near-tie.
+    X, plan, learning_rate, sigma = _gaussian_plan(6, 7, 9, 400, seed=5)
+    coords = ref_online.rectangular_coords(6, 7)
+    ref_w, ref_bmus = ref_online.train_online(
+        X, plan.initial_weights.reshape(42, 9), coords, plan.sample_indices, learning_rate, sigma, "gaussian"
+    )
+    comp_w, comp_bmus = train_online(
+        X.astype(np.float32), plan.initial_weights.astype(np.float32), plan.sample_indices, learning_rate, sigma,
+        neighborhood="gaussian", strict=False,
+    )
+    assert comp_w.dtype == np.float32
+    np.testing.assert_array_equal(ref_bmus, comp_bmus, err_msg="float32 BMU sequence")
+    np.testing.assert_allclose(comp_w.reshape(42, 9), ref_w, rtol=0, atol=1e-5, err_msg="float32 vs float64 reference")
+
+
+def test_fast_kernel_in_tutorial_configuration_equals_reference():
+    X = make_colours(100, random_state=1)
+    plan = make_plan(5, 5, 3, 100, 2000, random_state=2)
+    ref_w, ref_bmus = ref_tutorial_train(X, plan.initial_weights, plan.sample_indices)
+    comp_w, comp_bmus = comp_tutorial_train(X, plan.initial_weights, plan.sample_indices, strict=False)
+    np.testing.assert_array_equal(ref_bmus, comp_bmus)
+    np.testing.assert_allclose(comp_w, ref_w, rtol=0, atol=1e-12, err_msg="fastmath kernel, tutorial setup")
+
+
+def test_train_online_does_not_modify_its_inputs():
+    X, plan, learning_rate, sigma = _gaussian_plan(3, 3, 2, 50, seed=0)
+    before = [a.copy() for a in (X, plan.initial_weights, plan.sample_indices, learning_rate, sigma)]
+    weights, _ = train_online(X, plan.initial_weights, plan.sample_indices, learning_rate, sigma)
+    for original, kept in zip((X, plan.initial_weights, plan.sample_indices, learning_rate, sigma), before):
+        np.testing.assert_array_equal(original, kept)
+    assert not np.may_share_memory(weights, plan.initial_weights)
