@@ -22,13 +22,27 @@ class ParamsMixin:
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params):
-        """Set parameters by name; unknown names raise ``ValueError`` listing the valid ones."""
+        """Set parameters by name; unknown names raise ``ValueError`` listing the valid ones.
+
+        All names are checked before any is set, so a bad call changes nothing.
+        """
         valid = self._param_names()
-        for name, value in params.items():
+        for name in params:
             if name not in valid:
                 raise ValueError(f"{name!r} is not a parameter of {type(self).__name__}; valid: {', '.join(valid)}")
+        for name, value in params.items():
             setattr(self, name, value)
         return self
+
+    def __sklearn_is_fitted__(self):
+        """scikit-learn's ``check_is_fitted`` asks this: fitted attributes end in ``_``."""
+        return any(name.endswith("_") and not name.startswith("__") for name in vars(self))
+
+    def __sklearn_tags__(self):
+        """scikit-learn >= 1.6 asks every estimator (e.g. a Pipeline's last step) for its tags."""
+        from sklearn.utils import Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False), transformer_tags=TransformerTags())
 
     def __repr__(self):
         signature = inspect.signature(type(self).__init__)

@@ -100,7 +100,28 @@ def check_X(X, dtype, n_features=None, name="X"):
         row, col = np.argwhere(~np.isfinite(array))[0]
         converted = "" if original_dtype == array.dtype else f" after conversion to {array.dtype}"
         raise ValueError(f"{name} must be finite; found {array[row, col]}{converted} at row {row}, column {col}")
+    check_magnitude(name, array)
     return array
+
+
+def largest_safe_value(dtype, n_features):
+    """Largest |value| whose squared distances cannot overflow ``dtype``.
+
+    Two vectors with entries in [-v, v] are at squared distance at most
+    n_features * (2 v)^2; that must stay below the dtype's maximum.
+    """
+    return float(np.sqrt(np.finfo(dtype).max / n_features) / 2)
+
+
+def check_magnitude(name, array):
+    """Refuse values so large that squared distances would overflow to inf."""
+    limit = largest_safe_value(array.dtype, array.shape[-1])
+    largest = float(np.max(np.abs(array)))
+    if largest > limit:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g}; above {limit:.3g} squared distances overflow "
+            f"{array.dtype} with {array.shape[-1]} features. Scale the data (e.g. to [0, 1])"
+        )
 
 
 def check_memory(n_units, n_features, dtype, name="the map"):

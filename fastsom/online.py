@@ -17,7 +17,7 @@ across in ``state``).
 import numpy as np
 
 from . import topology
-from ._validation import check_option, check_X
+from ._validation import check_magnitude, check_option, check_X
 from .kernels.online import online_fast, online_strict
 from .neighborhoods import NEIGHBORHOODS
 
@@ -114,7 +114,9 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
             f"got {weights.dtype} array of shape {weights.shape}"
         )
     n_rows, n_cols, n_features = weights.shape
-
+    if not np.isfinite(weights).all():
+        raise ValueError("weights must contain finite numbers only")
+    check_magnitude("weights", weights)
     X = check_X(X, weights.dtype, n_features=n_features)
     sample_indices = np.ascontiguousarray(sample_indices, dtype=np.int64)
     n_iterations = sample_indices.shape[0]

@@ -12,7 +12,15 @@ import numpy as np
 from . import metrics, schedules, topology
 from ._params import ParamsMixin
 from ._progress import ProgressBar
-from ._validation import check_dtype, check_int, check_memory, check_option, check_positive, check_X
+from ._validation import (
+    check_dtype,
+    check_int,
+    check_magnitude,
+    check_memory,
+    check_option,
+    check_positive,
+    check_X,
+)
 from .neighborhoods import NEIGHBORHOODS
 from .online import run_online
 from .plan import make_plan
@@ -151,12 +159,14 @@ class SOM(ParamsMixin):
             raise TypeError(f"strict={self.strict!r} must be True or False")
         if isinstance(self.init, str):
             check_option("init", self.init, {name: name for name in INITS})
-        elif not hasattr(self.init, "__array__"):
+        elif not (hasattr(self.init, "__array__") or isinstance(self.init, (list, tuple))):
             raise TypeError(f"init={self.init!r} must be one of {', '.join(map(repr, INITS))} or an array")
         if self.random_state is not None and not isinstance(
             self.random_state, (numbers.Integral, np.random.Generator, np.random.SeedSequence)
         ):
             raise TypeError(f"random_state={self.random_state!r} must be None, an int or a numpy.random.Generator")
+        if isinstance(self.random_state, numbers.Integral) and self.random_state < 0:
+            raise ValueError(f"random_state={self.random_state!r} must be >= 0")
         return dict(
             n_rows=n_rows, n_cols=n_cols, n_iterations=n_iterations, kind=kind, dtype=dtype,
             learning_rate=lr_schedule(learning_rate, learning_rate_end, n_iterations),
@@ -173,9 +183,14 @@ class SOM(ParamsMixin):
                     f"init has shape {weights.shape}; expected (n_rows, n_cols, n_features) = "
                     f"{(n_rows, n_cols, n_features)}"
                 )
-            if weights.dtype.kind not in "biuf" or not np.isfinite(weights).all():
+            if weights.dtype.kind not in "biuf":
                 raise ValueError("init must contain finite numbers only")
-        return np.array(weights.reshape(n_rows * n_cols, n_features), dtype=dtype, order="C")
+        with np.errstate(over="ignore"):  # reported below
+            weights = np.array(weights.reshape(n_rows * n_cols, n_features), dtype=dtype, order="C")
+        if not np.isfinite(weights).all():
+            raise ValueError(f"init must contain finite numbers only (in {np.dtype(dtype).name})")
+        check_magnitude("init", weights)
+        return weights
 
     def fit(self, X, y=None):
         """Train the map on X.

@@ -9,8 +9,19 @@ lowest unit index, the same rule as training.
 
 import numpy as np
 
-from .._jit import fast_jit, parallel_jit, prange
+from .._jit import fast_jit, inline_jit, parallel_jit, prange
 from .grid import grid_d2
+
+
+@inline_jit
+def _sq_distance(weights, u, X, i, zero):
+    """Squared Euclidean distance between unit u and sample i."""
+    acc = zero
+    for k in range(X.shape[1]):
+        d = weights[u, k] - X[i, k]
+        acc += d * d
+    return acc
+
 
 #: Samples per parallel task: large enough to amortise scheduling, small
 #: enough to balance two to a few dozen threads.
@@ -28,23 +39,22 @@ def best_two_units(X, weights, bmu, d2_bmu, second, d2_second):
     second    OUT (n_samples,) int64, the second best unit, -1 if n_units == 1
     d2_second OUT (n_samples,) float64, its squared distance (inf if none)
     """
-    n_samples, n_features = X.shape
+    n_samples = X.shape[0]
     n_units = weights.shape[0]
     zero = weights.dtype.type(0.0)
     n_chunks = (n_samples + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
-            best, best_d = -1, np.inf
+            # Unit 0 seeds the search (not -1 with distance inf), so the
+            # answer is a valid unit even if every distance overflowed.
+            best, best_d = 0, _sq_distance(weights, 0, X, i, zero)
             next_u, next_d = -1, np.inf
-            for u in range(n_units):
-                acc = zero
-                for k in range(n_features):
-                    d = weights[u, k] - X[i, k]
-                    acc += d * d
+            for u in range(1, n_units):
+                acc = _sq_distance(weights, u, X, i, zero)
                 if acc < best_d:
                     next_u, next_d = best, best_d
                     best, best_d = u, acc
-                elif acc < next_d:
+                elif acc < next_d or next_u < 0:
                     next_u, next_d = u, acc
             bmu[i] = best
             d2_bmu[i] = best_d
@@ -60,18 +70,14 @@ def squared_distances(X, weights, out):
     weights IN  (n_units, n_features)
     out     OUT (n_samples, n_units), float64
     """
-    n_samples, n_features = X.shape
+    n_samples = X.shape[0]
     n_units = weights.shape[0]
     zero = weights.dtype.type(0.0)
     n_chunks = (n_samples + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
             for u in range(n_units):
-                acc = zero
-                for k in range(n_features):
-                    d = weights[u, k] - X[i, k]
-                    acc += d * d
-                out[i, u] = acc
+                out[i, u] = _sq_distance(weights, u, X, i, zero)
 
 
 @fast_jit

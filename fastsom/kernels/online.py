@@ -101,7 +101,7 @@ def _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kin
         # Pass 2, the fused sweep over the weights: update for x, then the
         # distance to y, the next sample, while the row is in cache.
         best = np.inf
-        best_u = -1
+        best_u = 0  # a valid unit even if every distance overflowed
         for u in range(n_units):
             f = factors[u]
             if has_next:
