@@ -156,8 +156,9 @@ def test_fast_kernel_in_tutorial_configuration_equals_reference():
 
 def test_train_online_does_not_modify_its_inputs():
     X, plan, learning_rate, sigma = _gaussian_plan(3, 3, 2, 50, seed=0)
-    before = [a.copy() for a in (X, plan.initial_weights, plan.sample_indices, learning_rate, sigma)]
+    inputs = (X, plan.initial_weights, plan.sample_indices, learning_rate, sigma)
+    before = [a.copy() for a in inputs]
     weights, _ = train_online(X, plan.initial_weights, plan.sample_indices, learning_rate, sigma)
-    for original, kept in zip((X, plan.initial_weights, plan.sample_indices, learning_rate, sigma), before):
+    for original, kept in zip(inputs, before, strict=True):
         np.testing.assert_array_equal(original, kept)
     assert not np.may_share_memory(weights, plan.initial_weights)

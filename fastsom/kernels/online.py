@@ -23,7 +23,7 @@ Two entry points share one body (see ``fastsom._jit``):
 
 import numpy as np
 
-from .._jit import fast_jit, inline_jit, strict_jit
+from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
 from .grid import position_d2
 from .neighborhoods import neighborhood
 
@@ -47,7 +47,54 @@ def _nearest_unit(weights, x):
 
 
 @inline_jit
-def _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus):
+def _sweep(weights, coords, bmu, periods, kind, lr, s, factors, x, y, has_next, lo, hi):
+    """One iteration's work on units lo .. hi - 1; returns the next BMU among them.
+
+    Pass 1, over scalars: each unit's factor l * influence, grouped as the
+    tutorial does, w + (l * h) * (t - w). Keeping the exp and the grid
+    geometry out of the weight sweep lets them pipeline; inline in the sweep
+    they cost 1.6x on the tutorial's map.
+
+    Pass 2, the fused sweep over the weights: pull each unit towards x, then
+    take its squared distance to y while the row is in cache. Returns
+    (smallest distance, its unit), the lowest index on ties; with no next
+    sample (``has_next`` False) only the update runs and (inf, lo) returns.
+    """
+    n_features = weights.shape[1]
+    real = weights.dtype.type  # float32 maps stay float32 in the loops
+    zero = real(0.0)
+    bmu_r = coords[bmu, 0]
+    bmu_c = coords[bmu, 1]
+    for u in range(lo, hi):
+        d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, periods[0], periods[1])
+        factors[u] = real(lr * neighborhood(kind, d2, s))
+    best = np.inf
+    best_u = lo  # a valid unit even if every distance overflowed
+    for u in range(lo, hi):
+        f = factors[u]
+        if has_next:
+            acc = zero
+            if f != 0.0:
+                for k in range(n_features):
+                    wk = weights[u, k] + f * (x[k] - weights[u, k])
+                    weights[u, k] = wk
+                    d = wk - y[k]
+                    acc += d * d
+            else:
+                for k in range(n_features):
+                    d = weights[u, k] - y[k]
+                    acc += d * d
+            if acc < best:
+                best = acc
+                best_u = u
+        elif f != 0.0:
+            for k in range(n_features):
+                weights[u, k] = weights[u, k] + f * (x[k] - weights[u, k])
+    return best, best_u
+
+
+@inline_jit
+def _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks):
     """Run iterations state[0] .. stop - 1 of an online training plan.
 
     X             IN    (n_samples, n_features), same dtype as weights
@@ -63,21 +110,23 @@ def _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kin
                         on return [stop, BMU of iteration stop or -1]
     bmus          OUT   (stop - state[0],) int64, the BMU of each iteration
                         run, or a length-0 array to skip recording them
+    n_chunks      IN    int, contiguous unit ranges swept in parallel (1 = serial)
 
     Weights are indexed as ``weights[u, k]`` rather than through a row view
     ``weights[u]``: building a view per unit cost a third of the time of the
     tutorial's 5x5 map.
+
+    Every unit's arithmetic is the same whatever ``n_chunks``, and the
+    per-chunk minima are reduced in unit order with a strict ``<``, so the
+    map and the BMUs do not depend on the number of chunks or threads.
     """
-    n_units, n_features = weights.shape
+    n_units = weights.shape[0]
     n_iterations = samples.shape[0]
     start = state[0]
     record = bmus.shape[0] > 0
-    # Scalars in the weights' dtype, so float32 maps stay float32 in the loop.
-    real = weights.dtype.type
-    zero = real(0.0)
-    period_r = periods[0]
-    period_c = periods[1]
     factors = np.empty(n_units, dtype=weights.dtype)
+    chunk_best = np.empty(n_chunks)
+    chunk_unit = np.empty(n_chunks, dtype=np.int64)
     bmu = state[1]
     if bmu < 0 and start < stop:
         bmu = _nearest_unit(weights, X[samples[start]])
@@ -87,42 +136,22 @@ def _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kin
         x = X[samples[i]]
         has_next = i + 1 < n_iterations
         y = X[samples[i + 1]] if has_next else x
-        lr = learning_rate[i]
-        s = sigma[i]
-        # Pass 1, over n_units scalars: each unit's factor l * influence,
-        # grouped as the tutorial does: w + (l * h) * (t - w). Keeping the
-        # exp and the grid geometry out of the weight sweep lets them
-        # pipeline; inline in the sweep they cost 1.6x on the tutorial's map.
-        bmu_r = coords[bmu, 0]
-        bmu_c = coords[bmu, 1]
-        for u in range(n_units):
-            d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, period_r, period_c)
-            factors[u] = real(lr * neighborhood(kind, d2, s))
-        # Pass 2, the fused sweep over the weights: update for x, then the
-        # distance to y, the next sample, while the row is in cache.
-        best = np.inf
-        best_u = 0  # a valid unit even if every distance overflowed
-        for u in range(n_units):
-            f = factors[u]
-            if has_next:
-                acc = zero
-                if f != 0.0:
-                    for k in range(n_features):
-                        wk = weights[u, k] + f * (x[k] - weights[u, k])
-                        weights[u, k] = wk
-                        d = wk - y[k]
-                        acc += d * d
-                else:
-                    for k in range(n_features):
-                        d = weights[u, k] - y[k]
-                        acc += d * d
-                if acc < best:
-                    best = acc
-                    best_u = u
-            elif f != 0.0:
-                for k in range(n_features):
-                    weights[u, k] = weights[u, k] + f * (x[k] - weights[u, k])
-        bmu = best_u
+        if n_chunks == 1:
+            best, next_bmu = _sweep(weights, coords, bmu, periods, kind, learning_rate[i], sigma[i], factors,
+                                    x, y, has_next, 0, n_units)
+        else:
+            for c in prange(n_chunks):
+                lo = c * n_units // n_chunks
+                hi = (c + 1) * n_units // n_chunks
+                chunk_best[c], chunk_unit[c] = _sweep(weights, coords, bmu, periods, kind, learning_rate[i],
+                                                      sigma[i], factors, x, y, has_next, lo, hi)
+            best = chunk_best[0]
+            next_bmu = chunk_unit[0]
+            for c in range(1, n_chunks):
+                if chunk_best[c] < best:
+                    best = chunk_best[c]
+                    next_bmu = chunk_unit[c]
+        bmu = next_bmu
     state[0] = stop
     state[1] = bmu if stop < n_iterations else -1
 
@@ -130,10 +159,21 @@ def _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kin
 @strict_jit
 def online_strict(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus):
     """Fused online iterations, exact IEEE arithmetic. See :func:`_online_body`."""
-    _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus)
+    _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, 1)
 
 
 @fast_jit
 def online_fast(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus):
     """Fused online iterations, fastmath flag set. See :func:`_online_body`."""
-    _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus)
+    _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, 1)
+
+
+@parallel_jit
+def online_parallel(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks):
+    """Fused online iterations, fastmath, each sweep split into ``n_chunks`` parallel unit ranges.
+
+    Bit for bit the result of :func:`online_fast`. ``n_chunks`` is passed in
+    (normally ``numba.get_num_threads()``): calling that inside the kernel
+    makes numba refuse to cache it.
+    """
+    _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks)

@@ -1,0 +1,284 @@
+"""Print the online-training benchmark as Markdown tables.
+
+Usage::
+
+    python -m bench.report                 # run the bench, then print
+    python -m bench.report --json a.json --json b.json   # print saved runs
+
+Without ``--json`` it runs ``pytest bench/test_online.py`` twice in
+subprocesses: once in the default environment (every contender), once with
+glibc's malloc tuned for NumPy peers (MiniSom only; see
+:data:`bench.test_online.MALLOC_TUNING`). The tables give, per workload, the
+median time *per iteration* (total / iterations timed, so contenders timed
+on different iteration counts compare), the min-max over rounds and the
+speed-ups. Speed-ups against MiniSom are given against both of its runs;
+the smaller one is the conservative figure.
+
+It also measures the first call of the fused kernel, in fresh processes:
+with an empty ``NUMBA_CACHE_DIR`` (a cold compile) and again with that
+cache filled (what a user's second session pays).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_FILE = "bench/test_online.py"
+
+#: The first call of the fused kernel in a fresh process, per dtype.
+FIRST_CALL_SCRIPT = r"""
+import json, time
+t = time.perf_counter()
+import numpy as np
+from fastsom import topology
+from fastsom.kernels.online import online_fast
+out = {"import": time.perf_counter() - t}
+for dtype in ("float64", "float32"):
+    rng = np.random.default_rng(0)
+    X = rng.random((10, 3)).astype(dtype)
+    def args():
+        return (X, rng.random((4, 3)).astype(dtype), topology.rectangular_coords(2, 2),
+                topology.planar_periods(), np.zeros(5, dtype=np.int64), np.full(5, 0.1), np.full(5, 1.0),
+                0, 5, np.array([0, -1], dtype=np.int64), np.empty(0, dtype=np.int64))
+    for name in ("first", "second"):
+        a = args()
+        t = time.perf_counter()
+        online_fast(*a)
+        out[f"{dtype} {name}"] = time.perf_counter() - t
+print(json.dumps(out))
+"""
+
+
+def run_bench(json_path, env=None, select=None):
+    """Run the benchmark file with pytest in a subprocess; its output goes to stderr."""
+    cmd = [sys.executable, "-m", "pytest", BENCH_FILE, "-q", "-p", "no:cacheprovider",
+           f"--benchmark-json={json_path}"]
+    if select:
+        cmd += ["-k", select]
+    print("$", " ".join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, cwd=ROOT, env=env, stdout=sys.stderr).returncode
+
+
+def first_call_times():
+    """Seconds of the first and second call of ``online_fast`` (per dtype), cold and warm cache.
+
+    Returns
+    -------
+    dict
+        ``{"cold": {...}, "warm": {...}}``, each mapping "import",
+        "<dtype> first", "<dtype> second" to seconds.
+    """
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="fastsom-numba-cache-") as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        for name in ("cold", "warm"):
+            done = subprocess.run([sys.executable, "-c", FIRST_CALL_SCRIPT], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, check=True)
+            out[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def load(paths):
+    """Benchmarks of all JSON files, and the machine info of the first."""
+    benchmarks, machine = [], None
+    for path in paths:
+        with open(path) as f:
+            data = json.load(f)
+        machine = machine or data.get("machine_info")
+        benchmarks += data["benchmarks"]
+    return benchmarks, machine
+
+
+def _us(seconds):
+    v = seconds * 1e6
+    if v >= 100:
+        return f"{v:,.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3f}" if v < 1 else f"{v:.2f}"
+
+
+def _ratio(r):
+    if r is None:
+        return ""
+    return f"{r:,.0f}x" if r >= 100 else f"{r:.1f}x"
+
+
+def _rows(benchmarks):
+    rows = []
+    for b in benchmarks:
+        e = b["extra_info"]
+        n = e["n_iterations"]
+        s = b["stats"]
+        rows.append(dict(e, group=b["group"], rounds=s["rounds"], median=s["median"] / n,
+                         min=s["min"] / n, max=s["max"] / n))
+    return rows
+
+
+def _find(rows, contender, dtype, malloc="default"):
+    for r in rows:
+        if r["contender"] == contender and r["dtype"] == dtype and r["malloc"] == malloc:
+            return r
+    return None
+
+
+def _speedup(base, row):
+    return None if base is None or base is row else base["median"] / row["median"]
+
+
+def table(rows):
+    """One workload's rows as a Markdown table, and its speed-ups for the summary."""
+    key = rows[0]["workload"]
+    baseline = "reference" if key == "a" else "minisom"
+    tuned = any(r["malloc"] == "tuned" for r in rows)
+    head = ["contender", "dtype", "neighbourhood, schedules", "malloc", "iterations timed", "rounds",
+            "median us/iter", "min-max us/iter"]
+    if baseline == "reference":
+        head.append("vs reference")
+    else:
+        head.append("vs MiniSom")
+        if tuned:
+            head.append("vs MiniSom, tuned malloc")
+    head.append("fused vs two-sweep")
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    speedups = {}
+    order = sorted(rows, key=lambda r: (r["dtype"] != "float64", -r["median"]))
+    for r in order:
+        dtype = r["dtype"]
+        label = r["label"] + (" (tuned malloc)" if r["malloc"] == "tuned" else "")
+        cells = [label, dtype, f"{r['neighborhood']}, {r['schedules']}", r["malloc"],
+                 f"{r['n_iterations']:,}" + ("" if r["n_iterations"] == r["plan_iterations"]
+                                             else f" of {r['plan_iterations']:,}"),
+                 str(r["rounds"]), _us(r["median"]), f"{_us(r['min'])} - {_us(r['max'])}"]
+        if baseline == "reference":
+            ratio = _speedup(_find(rows, "reference", "float64"), r)
+            cells.append(_ratio(ratio))
+            speedups[(r["contender"], dtype, r["malloc"], "reference")] = ratio
+        else:
+            for malloc in ("default", "tuned") if tuned else ("default",):
+                ratio = _speedup(_find(rows, "minisom", dtype, malloc), r)
+                cells.append(_ratio(ratio) if r["contender"] != "minisom" else "")
+                speedups[(r["contender"], dtype, r["malloc"], f"minisom {malloc}")] = ratio
+        if r["contender"].startswith("fused"):
+            ratio = _speedup(_find(rows, "two_sweep", dtype), r)
+            cells.append(_ratio(ratio))
+            speedups[(r["contender"], dtype, r["malloc"], "two_sweep")] = ratio
+        else:
+            cells.append("")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines), speedups
+
+
+def targets(all_speedups):
+    """The project's speed targets against the measured (conservative) ratios."""
+    def ratio(key, contender, dtype, against):
+        values = [all_speedups.get(key, {}).get((contender, dtype, "default", a)) for a in against]
+        values = [v for v in values if v is not None]
+        return min(values) if values else None
+
+    checks = [
+        ("(a) fused fast >= 1000x reference", ratio("a", "fused_fast", "float64", ["reference"]), 1000),
+        ("(a) fused strict >= 1000x reference", ratio("a", "fused_strict", "float64", ["reference"]), 1000),
+        ("(c) fused fast float32 >= 100x MiniSom", ratio("c", "fused_fast", "float32",
+                                                          ["minisom default", "minisom tuned"]), 100),
+        ("(c) fused fast float64 >= 50x MiniSom", ratio("c", "fused_fast", "float64",
+                                                         ["minisom default", "minisom tuned"]), 50),
+        ("(c) fused parallel float32 >= 100x MiniSom", ratio("c", "fused_parallel", "float32",
+                                                              ["minisom default", "minisom tuned"]), 100),
+        ("(c) fused parallel float64 >= 50x MiniSom", ratio("c", "fused_parallel", "float64",
+                                                             ["minisom default", "minisom tuned"]), 50),
+    ]
+    for key in ("a", "b", "c"):
+        for dtype in ("float64", "float32"):
+            r = ratio(key, "fused_fast", dtype, ["two_sweep"])
+            if r is not None:
+                checks.append((f"({key}) fused fast {dtype} faster than two-sweep", r, 1.0))
+    lines = []
+    for name, value, goal in checks:
+        if value is None:
+            lines.append(f"- {name}: not measured")
+        else:
+            verdict = "met" if value >= goal else "NOT met"
+            lines.append(f"- {name}: {_ratio(value)} ({verdict})")
+    return "\n".join(lines)
+
+
+def report(benchmarks, machine=None):
+    """The Markdown report of a list of pytest-benchmark records."""
+    rows = [r for r in _rows(benchmarks) if "workload" in r]
+    parts = []
+    if machine:
+        cpu = machine.get("cpu", {}).get("brand_raw", "?")
+        parts.append(f"Machine: {cpu}, {machine.get('cpu', {}).get('count', '?')} CPUs, "
+                     f"Python {machine.get('python_version', '?')}.")
+    if any(r.get("smoke") for r in rows):
+        parts.append("**FASTSOM_BENCH_SMOKE run: tiny sizes, the timings mean nothing.**")
+    parts.append("Times are per iteration: median over rounds of (training call / iterations timed); "
+                 "compile time excluded (one warm-up round).")
+    all_speedups = {}
+    for key in sorted({r["workload"] for r in rows}):
+        group = [r for r in rows if r["workload"] == key]
+        text, all_speedups[key] = table(group)
+        parts.append(f"### {group[0]['group']}\n\n{text}")
+    parts.append("### Targets (conservative ratio where MiniSom ran both ways)\n\n" + targets(all_speedups))
+    return "\n\n".join(parts)
+
+
+def compile_report(times):
+    lines = ["### First call of online_fast (fresh process)", "",
+             "| numba cache | import fastsom kernel | float64 first call | float64 second call "
+             "| float32 first call | float32 second call |", "|---|---|---|---|---|---|"]
+    for name, label in (("cold", "empty NUMBA_CACHE_DIR (compile)"), ("warm", "same cache, filled")):
+        t = times[name]
+        lines.append(f"| {label} | {t['import']:.2f} s | {t['float64 first']:.2f} s | "
+                     f"{t['float64 second'] * 1e3:.3f} ms | {t['float32 first']:.2f} s | "
+                     f"{t['float32 second'] * 1e3:.3f} ms |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="append", metavar="FILE",
+                        help="pytest-benchmark JSON to report (repeatable); default: run the bench now")
+    parser.add_argument("--no-tuned-malloc", action="store_true",
+                        help="skip the second MiniSom run with glibc's malloc tuned")
+    parser.add_argument("--no-compile", action="store_true", help="skip the first-call (compile) timing")
+    args = parser.parse_args(argv)
+
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="fastsom-bench-") as tmp:
+        paths = args.json
+        load_before = os.getloadavg()
+        if not paths:
+            from bench.test_online import MALLOC_TUNING
+
+            default_env = {k: v for k, v in os.environ.items() if k not in MALLOC_TUNING}
+            paths = [os.path.join(tmp, "default.json")]
+            failed |= run_bench(paths[0], env=default_env) != 0
+            if not args.no_tuned_malloc:
+                paths.append(os.path.join(tmp, "tuned-malloc.json"))
+                failed |= run_bench(paths[1], env={**default_env, **MALLOC_TUNING},
+                                    select="test_speed and minisom") != 0
+        compile_times = None if args.no_compile else first_call_times()
+        load_after = os.getloadavg()
+        benchmarks, machine = load(paths)
+    print(report(benchmarks, machine))
+    if compile_times is not None:
+        print()
+        print(compile_report(compile_times))
+    if not args.json:
+        print()
+        print(f"Load average (1 min) before / after: {load_before[0]:.2f} / {load_after[0]:.2f}.")
+    if failed:
+        print("\n**pytest reported failures (see its output above): check them before trusting the "
+              "tables.**")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

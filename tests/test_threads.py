@@ -1,0 +1,52 @@
+"""Same seed, same map, bit for bit, on 1 or N threads (and N chunks)."""
+
+import numba
+import numpy as np
+import pytest
+
+from fastsom import SOM, make_plan, online, topology
+from fastsom.kernels.online import online_fast, online_parallel
+from fastsom.neighborhoods import NEIGHBORHOODS
+
+
+def run(kernel, *extra, n_rows=5, n_cols=7, n_features=6, n_iterations=300):
+    X = np.random.default_rng(0).random((60, n_features))
+    plan = make_plan(n_rows, n_cols, n_features, len(X), n_iterations, random_state=1)
+    weights = plan.initial_weights.reshape(n_rows * n_cols, n_features).copy()
+    learning_rate = np.linspace(0.5, 0.01, n_iterations)
+    sigma = np.linspace(3.0, 0.5, n_iterations)
+    state = np.array([0, -1], dtype=np.int64)
+    bmus = np.empty(n_iterations, dtype=np.int64)
+    kernel(X, weights, topology.rectangular_coords(n_rows, n_cols), topology.planar_periods(), plan.sample_indices,
+           learning_rate, sigma, NEIGHBORHOODS["gaussian"], n_iterations, state, bmus, *extra)
+    return weights, bmus
+
+
+@pytest.mark.parametrize("n_chunks", [1, 2, 3, 7, 35])
+def test_parallel_kernel_equals_serial_kernel_for_any_chunking(n_chunks):
+    serial_w, serial_bmus = run(online_fast)
+    parallel_w, parallel_bmus = run(online_parallel, n_chunks)
+    np.testing.assert_array_equal(parallel_bmus, serial_bmus, err_msg=f"n_chunks={n_chunks}")
+    np.testing.assert_array_equal(parallel_w, serial_w, err_msg=f"n_chunks={n_chunks}")
+
+
+def test_estimator_gives_the_same_map_on_one_and_all_threads():
+    n_features = 64
+    assert 16 * 16 * n_features >= online.PARALLEL_MIN_ELEMENTS  # the parallel kernel is the one chosen
+    X = np.random.default_rng(2).random((100, n_features))
+    som = SOM(16, 16, n_iterations=200, random_state=3)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = som.fit(X).weights_.copy()
+    finally:
+        numba.set_num_threads(threads)
+    all_threads = som.fit(X).weights_
+    np.testing.assert_array_equal(one, all_threads, err_msg=f"1 thread vs {threads}")
+
+
+def test_large_maps_use_the_parallel_kernel_small_ones_do_not(monkeypatch):
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 4)
+    assert online.choose_kernel(400, 784, strict=False) == (online_parallel, (4,))
+    assert online.choose_kernel(25, 3, strict=False)[0] is online_fast
+    assert online.choose_kernel(400, 784, strict=True)[1] == ()
