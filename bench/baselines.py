@@ -32,13 +32,13 @@ from fastsom.kernels.online import _nearest_unit, _sweep
 
 
 @fast_jit
-def online_two_sweep(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus):
+def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus):
     """Run iterations state[0] .. stop - 1 with a BMU sweep, then an update sweep.
 
     X             IN    (n_samples, n_features), same dtype as weights
     weights       INOUT (n_units, n_features), C-contiguous
     coords        IN    (n_units, 2) float64, grid position of each unit
-    periods       IN    (2,) float64, wrap-around lengths (0.0 = planar)
+    geometry      IN    (4,) float64, see kernels.grid
     samples       IN    (n_iterations,) int64, the sample of each iteration
     learning_rate IN    (n_iterations,) float64
     sigma         IN    (n_iterations,) float64
@@ -64,7 +64,7 @@ def online_two_sweep(X, weights, coords, periods, samples, learning_rate, sigma,
             bmus[i - start] = bmu
         # Sweep 2: pull every unit towards x, with the fused kernel's own code
         # minus its distance to the next sample, so fusion is all that differs.
-        _sweep(weights, coords, bmu, periods, kind, learning_rate[i], sigma[i], factors, x, x, False, 0, n_units)
+        _sweep(weights, coords, bmu, geometry, kind, learning_rate[i], sigma[i], factors, x, x, False, 0, n_units)
     state[0] = stop
     state[1] = -1
 

@@ -176,15 +176,14 @@ def kernel_contender(kernel, threaded=False):
         plan, learning_rate, sigma = workload_plan(wl.key)
         n_features = X.shape[1]
         weights = np.array(plan.initial_weights.reshape(-1, n_features), dtype=dtype, order="C")
-        coords = topology.rectangular_coords(wl.n_rows, wl.n_cols)
-        periods = topology.planar_periods()
+        coords, geometry = topology.make_grid(wl.n_rows, wl.n_cols)
         kind = NEIGHBORHOODS[wl.neighborhood]
         no_bmus = np.empty(0, dtype=np.int64)
 
         def setup():
             state = np.array([0, -1], dtype=np.int64)
             extra = (numba.get_num_threads(),) if threaded else ()
-            return (X, weights.copy(), coords, periods, plan.sample_indices, learning_rate, sigma, kind,
+            return (X, weights.copy(), coords, geometry, plan.sample_indices, learning_rate, sigma, kind,
                     wl.n_iterations, state, no_bmus, *extra), {}
 
         return kernel, setup, wl.n_iterations, (wl.neighborhood, wl.schedules)
@@ -257,7 +256,7 @@ def _run_kernel(kernel, X, initial_weights, samples, learning_rate, sigma, neigh
     n_rows, n_cols, n_features = initial_weights.shape
     weights = np.array(initial_weights.reshape(-1, n_features), dtype=X.dtype, order="C")  # a copy
     bmus = np.empty(len(samples), dtype=np.int64)
-    kernel(X, weights, topology.rectangular_coords(n_rows, n_cols), topology.planar_periods(), samples,
+    kernel(X, weights, *topology.make_grid(n_rows, n_cols), samples,
            learning_rate, sigma, NEIGHBORHOODS[neighborhood], len(samples), np.array([0, -1], dtype=np.int64),
            bmus)
     return weights.reshape(initial_weights.shape), bmus

@@ -43,11 +43,11 @@ def quantization_error(X, weights):
     return float(np.mean(np.sqrt(d2_bmu)))
 
 
-def topographic_error(X, weights, coords, periods, max_d2):
+def topographic_error(X, weights, coords, geometry, max_d2):
     """Share of samples whose two best units are farther apart than ``max_d2`` on the grid."""
     if weights.shape[0] < 2:
         raise ValueError("topographic_error needs a map of at least 2 units; this map has 1")
     bmu, _, second, _ = best_two_units(X, weights)
     not_adjacent = np.empty(bmu.shape[0], dtype=np.bool_)
-    _bmu.count_not_adjacent(bmu, second, coords, periods, float(max_d2), not_adjacent)
+    _bmu.count_not_adjacent(bmu, second, coords, geometry, float(max_d2), not_adjacent)
     return float(np.mean(not_adjacent))

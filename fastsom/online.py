@@ -17,7 +17,7 @@ across in ``state``).
 import numba
 import numpy as np
 
-from . import topology
+from . import topology as grid_module
 from ._validation import check_magnitude, check_option, check_X
 from .kernels.online import online_fast, online_parallel, online_strict
 from .neighborhoods import NEIGHBORHOODS
@@ -54,14 +54,14 @@ def choose_kernel(n_units, n_features, strict):
     return online_fast, ()
 
 
-def run_online(X, weights, coords, periods, sample_indices, learning_rate, sigma, kind, *,
+def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, *,
                strict, state, bmus=None, block_size=None, on_block=None):
     """Guts of online training; no input validation.
 
     X              IN    (n_samples, n_features), C-contiguous, dtype of weights
     weights        INOUT (n_units, n_features), C-contiguous
     coords         IN    (n_units, 2) float64
-    periods        IN    (2,) float64
+    geometry       IN    (4,) float64, see fastsom.topology
     sample_indices IN    (n_iterations,) int64
     learning_rate  IN    (n_iterations,) float64
     sigma          IN    (n_iterations,) float64
@@ -79,14 +79,14 @@ def run_online(X, weights, coords, periods, sample_indices, learning_rate, sigma
         start = int(state[0])
         stop = min(n_iterations, start + block_size)
         out = no_bmus if bmus is None else bmus[start:stop]
-        kernel(X, weights, coords, periods, sample_indices, learning_rate, sigma, kind, stop, state, out, *extra)
+        kernel(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, stop, state, out, *extra)
         if on_block is not None:
             on_block(int(state[0]))
 
 
 def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborhood="gaussian_cutoff",
-                 strict=True):
-    """Train a rectangular map online on an explicit plan; the reference's fast twin.
+                 topology="rectangular", toroidal=False, strict=True):
+    """Train a map online on an explicit plan; the reference's fast twin.
 
     No randomness is drawn: the caller gives the initial weights and the
     sample of every iteration (see :func:`fastsom.make_plan`), so the result
@@ -107,6 +107,9 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     neighborhood : str
         A name from :data:`fastsom.neighborhoods.NEIGHBORHOODS`; default the
         tutorial's ``"gaussian_cutoff"``.
+    topology : {"rectangular", "hexagonal"}
+    toroidal : bool
+        Grid shape, as for :class:`fastsom.SOM`.
     strict : bool
         True (default): exact IEEE arithmetic, equal to the reference to a
         few ulps. False: the fastmath kernel (vectorised, FMA).
@@ -137,6 +140,7 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
             f"got {weights.dtype} array of shape {weights.shape}"
         )
     n_rows, n_cols, n_features = weights.shape
+    grid_module.check_grid(n_rows, n_cols, topology, toroidal)
     if not np.isfinite(weights).all():
         raise ValueError("weights must contain finite numbers only")
     check_magnitude("weights", weights)
@@ -160,7 +164,7 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     trained = np.array(weights.reshape(n_rows * n_cols, n_features), order="C")
     bmus = np.empty(n_iterations, dtype=np.int64)
     run_online(
-        X, trained, topology.rectangular_coords(n_rows, n_cols), topology.planar_periods(),
+        X, trained, *grid_module.make_grid(n_rows, n_cols, topology, toroidal),
         sample_indices, *schedules, kind, strict=strict, state=np.array([0, -1], dtype=np.int64), bmus=bmus,
     )
     return trained.reshape(n_rows, n_cols, n_features), bmus

@@ -70,9 +70,17 @@ class SOM(ParamsMixin):
     learning_rate_schedule, sigma_schedule : {"exponential", "asymptotic", "linear"}
         Shape of each decay; "exponential" is the tutorial's, "asymptotic"
         MiniSom's default.
-    neighborhood : {"gaussian", "gaussian_cutoff"}, default "gaussian"
-        "gaussian" moves every unit (MiniSom's default); "gaussian_cutoff" is
-        the tutorial's, moving only units with ``d2 <= sigma**2``.
+    neighborhood : str, default "gaussian"
+        One of :data:`fastsom.neighborhoods.NEIGHBORHOODS`: "gaussian" moves
+        every unit (MiniSom's default); "gaussian_cutoff" is the tutorial's,
+        moving only units with ``d2 <= sigma**2``; "bubble", "triangle",
+        "mexican_hat". All use the grid distance of ``topology``.
+    topology : {"rectangular", "hexagonal"}, default "rectangular"
+        Hexagonal maps shift odd rows by half a unit and space rows by
+        sqrt(3)/2, so each unit has six neighbours at distance 1.
+    toroidal : bool, default False
+        Wrap both edges (a torus): no unit is on a border. A hexagonal torus
+        needs an even ``n_rows``.
     init : "random" or ndarray of shape (n_rows, n_cols, n_features)
         "random": uniform on [0, 1), as the tutorial (scale your data to
         [0, 1] first, e.g. with ``MinMaxScaler``). An array is copied.
@@ -121,8 +129,8 @@ class SOM(ParamsMixin):
 
     def __init__(self, n_rows=10, n_cols=10, *, n_iterations=None, learning_rate=0.5, learning_rate_end=0.01,
                  sigma=None, sigma_end=1.0, learning_rate_schedule="exponential", sigma_schedule="exponential",
-                 neighborhood="gaussian", init="random", strict=False, dtype="float64", random_state=None,
-                 verbose=False):
+                 neighborhood="gaussian", topology="rectangular", toroidal=False, init="random", strict=False,
+                 dtype="float64", random_state=None, verbose=False):
         self.n_rows = n_rows
         self.n_cols = n_cols
         self.n_iterations = n_iterations
@@ -133,6 +141,8 @@ class SOM(ParamsMixin):
         self.learning_rate_schedule = learning_rate_schedule
         self.sigma_schedule = sigma_schedule
         self.neighborhood = neighborhood
+        self.topology = topology
+        self.toroidal = toroidal
         self.init = init
         self.strict = strict
         self.dtype = dtype
@@ -154,6 +164,7 @@ class SOM(ParamsMixin):
         lr_schedule = check_option("learning_rate_schedule", self.learning_rate_schedule, schedules.SCHEDULES)
         sigma_schedule = check_option("sigma_schedule", self.sigma_schedule, schedules.SCHEDULES)
         kind = check_option("neighborhood", self.neighborhood, NEIGHBORHOODS)
+        topology.check_grid(n_rows, n_cols, self.topology, self.toroidal)
         dtype = check_dtype(self.dtype)
         if not isinstance(self.strict, (bool, np.bool_)):
             raise TypeError(f"strict={self.strict!r} must be True or False")
@@ -221,14 +232,13 @@ class SOM(ParamsMixin):
         self.weights_ = weights.reshape(n_rows, n_cols, n_features)
         self.n_features_in_ = n_features
         self.n_iter_ = 0
-        self._coords = topology.rectangular_coords(n_rows, n_cols)
-        self._periods = topology.planar_periods()
+        self._grid = topology.make_grid(n_rows, n_cols, self.topology, bool(self.toroidal))
 
         state = np.array([0, -1], dtype=np.int64)
         progress = ProgressBar(n_iterations) if self.verbose else None
         try:
             run_online(
-                X, weights, self._coords, self._periods, plan.sample_indices,
+                X, weights, *self._grid, plan.sample_indices,
                 settings["learning_rate"], settings["sigma"], settings["kind"],
                 strict=bool(self.strict), state=state,
                 on_block=None if progress is None else progress.update,
@@ -284,24 +294,30 @@ class SOM(ParamsMixin):
         X = self._check_X_fitted(X)
         return metrics.quantization_error(X, self._weights)
 
-    def topographic_error(self, X, connectivity=8):
+    def topographic_error(self, X, connectivity=None):
         """Share of samples whose best and second-best units are not grid neighbours.
 
         Parameters
         ----------
         X : array_like, shape (n_samples, n_features)
-        connectivity : {8, 4}, default 8
-            Which units of the rectangular grid count as neighbours: 8 =
+        connectivity : {None, 4, 8, 6}
+            Which units count as neighbours. Rectangular maps: 8 (default) =
             the units sharing an edge or a corner (squared grid distance <=
-            2, as MiniSom counts), 4 = sharing an edge only (distance 1).
+            2, as MiniSom counts), 4 = sharing an edge (distance 1).
+            Hexagonal maps: 6 (default and only choice), the six units at
+            distance 1. Toroidal maps count neighbours across the seams.
 
         Returns
         -------
         float in [0, 1]
         """
-        max_d2 = check_option("connectivity", connectivity, topology.RECTANGULAR_ADJACENCY)
+        self._check_fitted()
+        if connectivity is None:
+            connectivity = topology.DEFAULT_CONNECTIVITY[self.topology]
+        max_d2 = check_option("connectivity", connectivity, {c: d2 for (t, c), d2 in topology.ADJACENCY.items()
+                                                             if t == self.topology})
         X = self._check_X_fitted(X)
-        return metrics.topographic_error(X, self._weights, self._coords, self._periods, max_d2)
+        return metrics.topographic_error(X, self._weights, *self._grid, max_d2)
 
 
 def _optional_positive(name, value):

@@ -9,7 +9,8 @@ unit towards the sample), but with
   so any schedule can be checked;
 * the neighbourhood function chosen by name from :data:`NEIGHBORHOODS`, as a
   plain function of (squared grid distance, sigma);
-* grid positions given as ``coords`` (n_units, 2), units numbered row-major.
+* the grid given as a function ``grid_d2(u, v)`` of two unit indices (see
+  :func:`reference.grid.distance_function`), so any topology can be checked.
 
 Plain Python loops over units and features; no vectorisation, on purpose.
 """
@@ -31,12 +32,33 @@ def gaussian_cutoff(d2, sigma):
     return 0.0
 
 
-NEIGHBORHOODS = {"gaussian": gaussian, "gaussian_cutoff": gaussian_cutoff}
+def bubble(d2, sigma):
+    """1 inside the radius (d^2 <= sigma^2), 0 outside."""
+    if d2 <= sigma * sigma:
+        return 1.0
+    return 0.0
 
 
-def rectangular_coords(n_rows, n_cols):
-    """(row, col) of every unit, row-major: unit u = row * n_cols + col."""
-    return [(float(row), float(col)) for row in range(n_rows) for col in range(n_cols)]
+def triangle(d2, sigma):
+    """A cone: 1 at the BMU, falling linearly to 0 at distance sigma."""
+    d = math.sqrt(d2)
+    if d < sigma:
+        return 1.0 - d / sigma
+    return 0.0
+
+
+def mexican_hat(d2, sigma):
+    """(1 - d^2 / sigma^2) exp(-d^2 / (2 sigma^2)): negative beyond sigma."""
+    return (1 - d2 / (sigma * sigma)) * math.exp(-d2 / (2 * sigma * sigma))
+
+
+NEIGHBORHOODS = {
+    "gaussian": gaussian,
+    "gaussian_cutoff": gaussian_cutoff,
+    "bubble": bubble,
+    "triangle": triangle,
+    "mexican_hat": mexican_hat,
+}
 
 
 def squared_distance(a, b):
@@ -57,7 +79,7 @@ def find_bmu(x, weights):
     return best
 
 
-def train_online(X, weights, coords, sample_indices, learning_rate, sigma, neighborhood):
+def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neighborhood):
     """Online SOM training, one sample per iteration.
 
     Parameters
@@ -65,8 +87,8 @@ def train_online(X, weights, coords, sample_indices, learning_rate, sigma, neigh
     X : array_like, shape (n_samples, n_features)
     weights : array_like, shape (n_units, n_features)
         Initial weights; copied, not modified.
-    coords : sequence of (float, float), length n_units
-        Grid position of each unit.
+    grid_d2 : callable (u, v) -> float
+        Squared grid distance between units u and v.
     sample_indices, learning_rate, sigma : sequences of length n_iterations
         The sample, learning rate and radius of each iteration.
     neighborhood : str
@@ -86,7 +108,7 @@ def train_online(X, weights, coords, sample_indices, learning_rate, sigma, neigh
         bmu = find_bmu(x, weights)
         bmus.append(bmu)
         for u in range(len(weights)):
-            d2 = (coords[u][0] - coords[bmu][0]) ** 2 + (coords[u][1] - coords[bmu][1]) ** 2
+            d2 = grid_d2(u, bmu)
             factor = learning_rate[i] * h(d2, sigma[i])
             w = weights[u]
             for k in range(len(w)):

@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from reference import online, tutorial
+from reference import grid, online, tutorial
 
 REFERENCE_DIR = pathlib.Path(__file__).resolve().parent.parent / "reference"
 
@@ -399,7 +399,7 @@ def test_online_gaussian_cutoff_matches_tutorial_train():
     learning_rate = 0.01 * np.exp(-i / n_iterations)
 
     W_online, bmus_online = online.train_online(
-        X, W0, online.rectangular_coords(n_rows, n_cols), sample_indices,
+        X, W0, grid.distance_function(n_rows, n_cols), sample_indices,
         learning_rate, sigma, "gaussian_cutoff",
     )
     net_tut, bmus_tut = tutorial.train(X.T, W0.reshape(n_rows, n_cols, m), sample_indices)
@@ -415,11 +415,23 @@ def test_online_gaussian_cutoff_matches_tutorial_train():
     assert np.abs(W_online - W0).max() > 1e-3
 
 
-def test_rectangular_coords_is_row_major():
-    assert online.rectangular_coords(2, 3) == [
-        (0.0, 0.0), (0.0, 1.0), (0.0, 2.0),
-        (1.0, 0.0), (1.0, 1.0), (1.0, 2.0),
-    ]
+def test_reference_grid_distances_by_hand():
+    # rectangular 2x3, row-major: unit 5 = (row 1, col 2); 1^2 + 2^2 = 5
+    assert grid.squared_distance(0, 5, 2, 3) == 5.0
+    assert grid.squared_distance(4, 1, 2, 3) == 1.0
+    # hexagonal 3x3: unit 4 = (row 1, col 1) sits at x = 1.5. Rows 0 and 2 have
+    # x = 0, 1, 2: dx = 1.5, 0.5, 0.5 with dy^2 = 3/4 -> 3, 1, 1. Row 1 has
+    # x = 0.5, 1.5, 2.5 -> 1, 0, 1. Six neighbours at exactly 1.
+    hex_d2 = [grid.squared_distance(4, v, 3, 3, "hexagonal") for v in range(9)]
+    assert hex_d2 == [3.0, 1.0, 1.0, 1.0, 0.0, 1.0, 3.0, 1.0, 1.0]
+    # torus 4x5: wrapping a row or a column costs one step
+    assert grid.squared_distance(0, 4, 4, 5, toroidal=True) == 1.0
+    assert grid.squared_distance(0, 15, 4, 5, toroidal=True) == 1.0
+    assert grid.squared_distance(0, 19, 4, 5, toroidal=True) == 2.0
+    assert grid.squared_distance(0, 19, 4, 5, toroidal=False) == 9.0 + 16.0
+    # hexagonal torus 4x4: unit 15 (row 3, x = 3.5) is a neighbour of unit 0
+    # across both seams: dx = 0 - 3.5 + 4 = 0.5, drow = 0 - 3 + 4 = 1 -> 1/4 + 3/4
+    assert grid.squared_distance(0, 15, 4, 4, "hexagonal", toroidal=True) == 1.0
 
 
 # ---------------------------------------------------------------------------
@@ -444,7 +456,7 @@ def test_train_online_does_not_modify_input_weights():
     W0_copy = W0.copy()
     n = 20
     W, _ = online.train_online(
-        X, W0, online.rectangular_coords(3, 3), rng.integers(0, 10, n),
+        X, W0, grid.distance_function(3, 3), rng.integers(0, 10, n),
         [0.5] * n, [1.0] * n, "gaussian",
     )
     np.testing.assert_array_equal(W0, W0_copy, err_msg="train_online modified its input weights")

@@ -16,7 +16,7 @@ import fastsom.som
 from fastsom import SOM, NotFittedError, make_plan, tutorial_som
 from fastsom.datasets import make_colours
 from fastsom.online import run_online
-from fastsom.topology import planar_periods, rectangular_coords
+from fastsom.topology import make_grid
 from fastsom.tutorial import TUTORIAL_PARAMS
 
 N_FEATURES = 3
@@ -371,7 +371,7 @@ def test_interrupted_fit_keeps_the_map_trained_so_far(monkeypatch, X, strict):
     plan = make_plan(3, 3, N_FEATURES, len(X), 1000, random_state=0)
     initial = plan.initial_weights.reshape(9, N_FEATURES)
     ref = initial.copy()
-    run_online(X, ref, rectangular_coords(3, 3), planar_periods(), plan.sample_indices[:STOP_AT],
+    run_online(X, ref, *make_grid(3, 3), plan.sample_indices[:STOP_AT],
                settings["learning_rate"][:STOP_AT], settings["sigma"][:STOP_AT], settings["kind"],
                strict=strict, state=np.array([0, -1], dtype=np.int64), block_size=STOP_AT)
     assert not np.array_equal(som._weights, initial), "the interrupted fit kept its progress"
@@ -406,11 +406,12 @@ def test_quiet_by_default(X, capsys):
 # ---------------------------------------------------------------------------
 
 PARAM_NAMES = ["n_rows", "n_cols", "n_iterations", "learning_rate", "learning_rate_end", "sigma", "sigma_end",
-               "learning_rate_schedule", "sigma_schedule", "neighborhood", "init", "strict", "dtype",
-               "random_state", "verbose"]
+               "learning_rate_schedule", "sigma_schedule", "neighborhood", "topology", "toroidal", "init", "strict",
+               "dtype", "random_state", "verbose"]
 
-CUSTOM = dict(n_rows=3, n_cols=4, n_iterations=400, learning_rate=0.3, sigma=1.5,
-              neighborhood="gaussian_cutoff", sigma_schedule="linear", random_state=5)
+CUSTOM = dict(n_rows=4, n_cols=4, n_iterations=400, learning_rate=0.3, sigma=1.5,
+              neighborhood="gaussian_cutoff", sigma_schedule="linear", topology="hexagonal", toroidal=True,
+              random_state=5)
 
 
 def test_get_params_lists_every_parameter():

@@ -17,7 +17,7 @@ def run(kernel, *extra, n_rows=5, n_cols=7, n_features=6, n_iterations=300):
     sigma = np.linspace(3.0, 0.5, n_iterations)
     state = np.array([0, -1], dtype=np.int64)
     bmus = np.empty(n_iterations, dtype=np.int64)
-    kernel(X, weights, topology.rectangular_coords(n_rows, n_cols), topology.planar_periods(), plan.sample_indices,
+    kernel(X, weights, *topology.make_grid(n_rows, n_cols), plan.sample_indices,
            learning_rate, sigma, NEIGHBORHOODS["gaussian"], n_iterations, state, bmus, *extra)
     return weights, bmus
 

@@ -5,6 +5,7 @@ content of its message: the parameter's name, the constraint and the value
 received (STYLE.md habit 9). Messages are matched literally (``re.escape``).
 """
 
+import inspect
 import re
 
 import numpy as np
@@ -169,7 +170,8 @@ BAD_PARAMS = [
     pytest.param({"sigma": 0}, ValueError, "sigma=0 must be a finite number > 0", id="sigma=0"),
     pytest.param({"sigma_end": -1}, ValueError, "sigma_end=-1 must be a finite number > 0", id="sigma_end=-1"),
     pytest.param({"neighborhood": "gausian"}, ValueError,
-                 "neighborhood='gausian' is not one of 'gaussian', 'gaussian_cutoff'", id="neighborhood"),
+                 "neighborhood='gausian' is not one of 'gaussian', 'gaussian_cutoff', 'bubble', 'triangle', "
+                 "'mexican_hat'", id="neighborhood"),
     pytest.param({"learning_rate_schedule": "nope"}, ValueError,
                  "learning_rate_schedule='nope' is not one of 'exponential', 'asymptotic', 'linear'",
                  id="learning_rate_schedule"),
@@ -238,15 +240,14 @@ def test_fit_rejects_init_that_overflows_float32():
         small_som(init=init, dtype="float32").fit(make_X())
 
 
-@pytest.mark.parametrize("connectivity", [6, 0, "8", None])
+@pytest.mark.parametrize("connectivity", [6, 0, "8", 4.5])
 def test_topographic_error_rejects_bad_connectivity(fitted_som, connectivity):
     with pytest.raises(ValueError, match=literal(f"connectivity={connectivity!r} is not one of 4, 8")):
         fitted_som.topographic_error(make_X(), connectivity=connectivity)
 
 
 def test_set_params_rejects_unknown_name_listing_valid_ones():
-    valid = ("n_rows, n_cols, n_iterations, learning_rate, learning_rate_end, sigma, sigma_end, "
-             "learning_rate_schedule, sigma_schedule, neighborhood, init, strict, dtype, random_state, verbose")
+    valid = ", ".join(inspect.signature(SOM).parameters)
     with pytest.raises(ValueError, match=literal(f"'bogus' is not a parameter of SOM; valid: {valid}")):
         SOM().set_params(bogus=1)
 
@@ -308,8 +309,9 @@ def test_train_online_rejects_bad_inputs(override, message):
 
 
 def test_train_online_rejects_unknown_neighborhood():
-    with pytest.raises(ValueError, match=literal("neighborhood='bubble' is not one of 'gaussian', 'gaussian_cutoff'")):
-        train_online(**online_inputs(), neighborhood="bubble")
+    message = "neighborhood='bubbles' is not one of 'gaussian', 'gaussian_cutoff', 'bubble', 'triangle', 'mexican_hat'"
+    with pytest.raises(ValueError, match=literal(message)):
+        train_online(**online_inputs(), neighborhood="bubbles")
 
 
 def test_train_online_does_not_modify_its_inputs():

@@ -81,16 +81,16 @@ def squared_distances(X, weights, out):
 
 
 @fast_jit
-def count_not_adjacent(bmu, second, coords, periods, max_d2, out):
+def count_not_adjacent(bmu, second, coords, geometry, max_d2, out):
     """Flag samples whose two best units are not grid neighbours.
 
     bmu, second IN  (n_samples,) int64
     coords      IN  (n_units, 2) float64
-    periods     IN  (2,) float64
+    geometry    IN  (4,) float64, see kernels.grid
     max_d2      IN  float, largest squared grid distance counted as adjacent
     out         OUT (n_samples,) bool
     """
     n_samples = bmu.shape[0]
     for i in range(n_samples):
-        # A tiny tolerance: hexagonal positions carry rounding in sqrt(3)/2.
-        out[i] = grid_d2(coords, periods, bmu[i], second[i]) > max_d2 + 1e-9
+        # Exact: lattice distances are exact in floating point (see fastsom.topology).
+        out[i] = grid_d2(coords, geometry, bmu[i], second[i]) > max_d2

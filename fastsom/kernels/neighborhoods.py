@@ -20,16 +20,26 @@ from .._jit import inline_jit
 
 GAUSSIAN = 0
 GAUSSIAN_CUTOFF = 1
+BUBBLE = 2
+TRIANGLE = 3
+MEXICAN_HAT = 4
 
 
 @inline_jit
 def neighborhood(kind, d2, sigma):
     """Influence of a unit at squared grid distance d2 from the BMU."""
+    s2 = sigma * sigma
     if kind == GAUSSIAN:
-        return math.exp(-d2 / (2.0 * (sigma * sigma)))
+        return math.exp(-d2 / (2.0 * s2))
     if kind == GAUSSIAN_CUTOFF:
         # The tutorial, step 4: update only where d^2 <= r^2.
-        if d2 <= sigma * sigma:
-            return math.exp(-d2 / (2.0 * (sigma * sigma)))
+        if d2 <= s2:
+            return math.exp(-d2 / (2.0 * s2))
         return 0.0
+    if kind == BUBBLE:
+        return 1.0 if d2 <= s2 else 0.0
+    if kind == TRIANGLE:
+        return max(0.0, 1.0 - math.sqrt(d2) / sigma)
+    if kind == MEXICAN_HAT:
+        return (1.0 - d2 / s2) * math.exp(-d2 / (2.0 * s2))
     return 0.0

@@ -47,7 +47,7 @@ def _nearest_unit(weights, x):
 
 
 @inline_jit
-def _sweep(weights, coords, bmu, periods, kind, lr, s, factors, x, y, has_next, lo, hi):
+def _sweep(weights, coords, bmu, geometry, kind, lr, s, factors, x, y, has_next, lo, hi):
     """One iteration's work on units lo .. hi - 1; returns the next BMU among them.
 
     Pass 1, over scalars: each unit's factor l * influence, grouped as the
@@ -65,8 +65,9 @@ def _sweep(weights, coords, bmu, periods, kind, lr, s, factors, x, y, has_next, 
     zero = real(0.0)
     bmu_r = coords[bmu, 0]
     bmu_c = coords[bmu, 1]
+    period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
     for u in range(lo, hi):
-        d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, periods[0], periods[1])
+        d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, period_r, period_c, weight_r, weight_c)
         factors[u] = real(lr * neighborhood(kind, d2, s))
     best = np.inf
     best_u = lo  # a valid unit even if every distance overflowed
@@ -94,13 +95,13 @@ def _sweep(weights, coords, bmu, periods, kind, lr, s, factors, x, y, has_next, 
 
 
 @inline_jit
-def _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks):
+def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks):
     """Run iterations state[0] .. stop - 1 of an online training plan.
 
     X             IN    (n_samples, n_features), same dtype as weights
     weights       INOUT (n_units, n_features), C-contiguous
     coords        IN    (n_units, 2) float64, grid position of each unit
-    periods       IN    (2,) float64, wrap-around lengths (0.0 = planar)
+    geometry      IN    (4,) float64, see kernels.grid
     samples       IN    (n_iterations,) int64, the sample of each iteration
     learning_rate IN    (n_iterations,) float64
     sigma         IN    (n_iterations,) float64
@@ -137,13 +138,13 @@ def _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kin
         has_next = i + 1 < n_iterations
         y = X[samples[i + 1]] if has_next else x
         if n_chunks == 1:
-            best, next_bmu = _sweep(weights, coords, bmu, periods, kind, learning_rate[i], sigma[i], factors,
+            best, next_bmu = _sweep(weights, coords, bmu, geometry, kind, learning_rate[i], sigma[i], factors,
                                     x, y, has_next, 0, n_units)
         else:
             for c in prange(n_chunks):
                 lo = c * n_units // n_chunks
                 hi = (c + 1) * n_units // n_chunks
-                chunk_best[c], chunk_unit[c] = _sweep(weights, coords, bmu, periods, kind, learning_rate[i],
+                chunk_best[c], chunk_unit[c] = _sweep(weights, coords, bmu, geometry, kind, learning_rate[i],
                                                       sigma[i], factors, x, y, has_next, lo, hi)
             best = chunk_best[0]
             next_bmu = chunk_unit[0]
@@ -157,23 +158,23 @@ def _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kin
 
 
 @strict_jit
-def online_strict(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus):
+def online_strict(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus):
     """Fused online iterations, exact IEEE arithmetic. See :func:`_online_body`."""
-    _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, 1)
+    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, 1)
 
 
 @fast_jit
-def online_fast(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus):
+def online_fast(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus):
     """Fused online iterations, fastmath flag set. See :func:`_online_body`."""
-    _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, 1)
+    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, 1)
 
 
 @parallel_jit
-def online_parallel(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks):
+def online_parallel(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks):
     """Fused online iterations, fastmath, each sweep split into ``n_chunks`` parallel unit ranges.
 
     Bit for bit the result of :func:`online_fast`. ``n_chunks`` is passed in
     (normally ``numba.get_num_threads()``): calling that inside the kernel
     makes numba refuse to cache it.
     """
-    _online_body(X, weights, coords, periods, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks)
+    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks)
