@@ -32,7 +32,7 @@ from fastsom.kernels.online import _nearest_unit, _sweep
 
 
 @fast_jit
-def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus):
+def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus):
     """Run iterations state[0] .. stop - 1 with a BMU sweep, then an update sweep.
 
     X             IN    (n_samples, n_features), same dtype as weights
@@ -59,12 +59,13 @@ def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma
     for i in range(start, stop):
         x = X[samples[i]]
         # Sweep 1: the BMU, smallest squared distance, ties to the lowest index.
-        bmu = _nearest_unit(weights, x)
+        bmu = _nearest_unit(weights, x, metric)
         if record:
             bmus[i - start] = bmu
         # Sweep 2: pull every unit towards x, with the fused kernel's own code
         # minus its distance to the next sample, so fusion is all that differs.
-        _sweep(weights, coords, bmu, geometry, kind, learning_rate[i], sigma[i], factors, x, x, False, 0, n_units)
+        _sweep(weights, coords, bmu, geometry, kind, metric, learning_rate[i], sigma[i], factors, x, x, False, 0,
+               n_units)
     state[0] = stop
     state[1] = -1
 

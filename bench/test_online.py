@@ -54,6 +54,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from bench.baselines import make_minisom, online_two_sweep, run_minisom, train_minisom
 from fastsom import make_plan, topology, tutorial_schedules
 from fastsom.datasets import make_colours, make_mnist_like
+from fastsom.kernels.distances import EUCLIDEAN
 from fastsom.kernels.online import online_fast, online_parallel, online_strict
 from fastsom.neighborhoods import NEIGHBORHOODS
 from fastsom.schedules import asymptotic
@@ -184,7 +185,7 @@ def kernel_contender(kernel, threaded=False):
             state = np.array([0, -1], dtype=np.int64)
             extra = (numba.get_num_threads(),) if threaded else ()
             return (X, weights.copy(), coords, geometry, plan.sample_indices, learning_rate, sigma, kind,
-                    wl.n_iterations, state, no_bmus, *extra), {}
+                    EUCLIDEAN, wl.n_iterations, state, no_bmus, *extra), {}
 
         return kernel, setup, wl.n_iterations, (wl.neighborhood, wl.schedules)
 
@@ -257,7 +258,8 @@ def _run_kernel(kernel, X, initial_weights, samples, learning_rate, sigma, neigh
     weights = np.array(initial_weights.reshape(-1, n_features), dtype=X.dtype, order="C")  # a copy
     bmus = np.empty(len(samples), dtype=np.int64)
     kernel(X, weights, *topology.make_grid(n_rows, n_cols), samples,
-           learning_rate, sigma, NEIGHBORHOODS[neighborhood], len(samples), np.array([0, -1], dtype=np.int64),
+           learning_rate, sigma, NEIGHBORHOODS[neighborhood], EUCLIDEAN, len(samples),
+           np.array([0, -1], dtype=np.int64),
            bmus)
     return weights.reshape(initial_weights.shape), bmus
 

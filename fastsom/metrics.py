@@ -2,52 +2,60 @@
 
 Guts of the estimator's methods: no input validation here. ``X`` must be a
 finite C-contiguous array of the weights' dtype, ``weights`` the
-(n_units, n_features) matrix. Results depend only on the data, never on
-the number of threads.
+(n_units, n_features) matrix, ``metric`` a code from
+:data:`fastsom.distances.DISTANCES`. Results depend only on the data, never
+on the number of threads.
 """
 
 import numpy as np
 
 from .kernels import bmu as _bmu
+from .kernels.distances import EUCLIDEAN
 
 
-def best_two_units(X, weights):
-    """Best and second-best unit of every sample, with squared distances.
+def best_two_units(X, weights, metric=EUCLIDEAN):
+    """Best and second-best unit of every sample, with their rank distances.
+
+    Rank distances are squared for euclidean, the metric itself otherwise.
 
     Returns
     -------
     bmu : ndarray (n_samples,) int64
-    d2_bmu : ndarray (n_samples,) float64
+    dist_bmu : ndarray (n_samples,) float64
     second : ndarray (n_samples,) int64, -1 on a one-unit map
-    d2_second : ndarray (n_samples,) float64, inf on a one-unit map
+    dist_second : ndarray (n_samples,) float64, inf on a one-unit map
     """
     n_samples = X.shape[0]
     bmu = np.empty(n_samples, dtype=np.int64)
     second = np.empty(n_samples, dtype=np.int64)
-    d2_bmu = np.empty(n_samples, dtype=np.float64)
-    d2_second = np.empty(n_samples, dtype=np.float64)
-    _bmu.best_two_units(X, weights, bmu, d2_bmu, second, d2_second)
-    return bmu, d2_bmu, second, d2_second
+    dist_bmu = np.empty(n_samples, dtype=np.float64)
+    dist_second = np.empty(n_samples, dtype=np.float64)
+    _bmu.best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second)
+    return bmu, dist_bmu, second, dist_second
 
 
-def squared_distances(X, weights):
-    """Squared Euclidean distance of every sample to every unit, (n_samples, n_units)."""
+def to_metric(metric, rank_distances):
+    """Metric values from rank distances (the square root for euclidean)."""
+    return np.sqrt(rank_distances) if metric == EUCLIDEAN else rank_distances
+
+
+def distances(X, weights, metric=EUCLIDEAN):
+    """Distance of every sample to every unit in the metric, (n_samples, n_units) float64."""
     out = np.empty((X.shape[0], weights.shape[0]), dtype=np.float64)
-    _bmu.squared_distances(X, weights, out)
-    return out
+    _bmu.rank_distances(X, weights, metric, out)
+    return to_metric(metric, out)
 
 
-def quantization_error(X, weights):
-    """Mean Euclidean distance from each sample to its BMU's weight vector."""
-    d2_bmu = best_two_units(X, weights)[1]
-    return float(np.mean(np.sqrt(d2_bmu)))
+def quantization_error(X, weights, metric=EUCLIDEAN):
+    """Mean distance, in the metric, from each sample to its BMU's weight vector."""
+    return float(np.mean(to_metric(metric, best_two_units(X, weights, metric)[1])))
 
 
-def topographic_error(X, weights, coords, geometry, max_d2):
+def topographic_error(X, weights, coords, geometry, max_d2, metric=EUCLIDEAN):
     """Share of samples whose two best units are farther apart than ``max_d2`` on the grid."""
     if weights.shape[0] < 2:
         raise ValueError("topographic_error needs a map of at least 2 units; this map has 1")
-    bmu, _, second, _ = best_two_units(X, weights)
+    bmu, _, second, _ = best_two_units(X, weights, metric)
     not_adjacent = np.empty(bmu.shape[0], dtype=np.bool_)
     _bmu.count_not_adjacent(bmu, second, coords, geometry, float(max_d2), not_adjacent)
     return float(np.mean(not_adjacent))

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import topology as grid_module
 from ._validation import check_magnitude, check_option, check_X
+from .distances import DISTANCES
 from .kernels.online import online_fast, online_parallel, online_strict
 from .neighborhoods import NEIGHBORHOODS
 
@@ -54,7 +55,7 @@ def choose_kernel(n_units, n_features, strict):
     return online_fast, ()
 
 
-def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, *,
+def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, *,
                strict, state, bmus=None, block_size=None, on_block=None):
     """Guts of online training; no input validation.
 
@@ -66,6 +67,7 @@ def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigm
     learning_rate  IN    (n_iterations,) float64
     sigma          IN    (n_iterations,) float64
     kind           IN    int, neighbourhood code
+    metric         IN    int, distance code
     state          INOUT (2,) int64: [next iteration, its BMU or -1]
     bmus           OUT   (n_iterations,) int64 or None
     on_block       called with the number of iterations done after each block
@@ -79,13 +81,14 @@ def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigm
         start = int(state[0])
         stop = min(n_iterations, start + block_size)
         out = no_bmus if bmus is None else bmus[start:stop]
-        kernel(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, stop, state, out, *extra)
+        kernel(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, stop, state, out,
+               *extra)
         if on_block is not None:
             on_block(int(state[0]))
 
 
 def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborhood="gaussian_cutoff",
-                 topology="rectangular", toroidal=False, strict=True):
+                 topology="rectangular", toroidal=False, distance="euclidean", strict=True):
     """Train a map online on an explicit plan; the reference's fast twin.
 
     No randomness is drawn: the caller gives the initial weights and the
@@ -110,6 +113,8 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     topology : {"rectangular", "hexagonal"}
     toroidal : bool
         Grid shape, as for :class:`fastsom.SOM`.
+    distance : str
+        BMU metric, a name from :data:`fastsom.distances.DISTANCES`.
     strict : bool
         True (default): exact IEEE arithmetic, equal to the reference to a
         few ulps. False: the fastmath kernel (vectorised, FMA).
@@ -133,6 +138,7 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     ((5, 5, 3), (2000,))
     """
     kind = check_option("neighborhood", neighborhood, NEIGHBORHOODS)
+    metric = check_option("distance", distance, DISTANCES)
     weights = np.asarray(weights)
     if weights.ndim != 3 or weights.dtype not in (np.float32, np.float64):
         raise ValueError(
@@ -165,6 +171,6 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     bmus = np.empty(n_iterations, dtype=np.int64)
     run_online(
         X, trained, *grid_module.make_grid(n_rows, n_cols, topology, toroidal),
-        sample_indices, *schedules, kind, strict=strict, state=np.array([0, -1], dtype=np.int64), bmus=bmus,
+        sample_indices, *schedules, kind, metric, strict=strict, state=np.array([0, -1], dtype=np.int64), bmus=bmus,
     )
     return trained.reshape(n_rows, n_cols, n_features), bmus

@@ -21,6 +21,7 @@ from ._validation import (
     check_positive,
     check_X,
 )
+from .distances import DISTANCES
 from .neighborhoods import NEIGHBORHOODS
 from .online import run_online
 from .plan import make_plan
@@ -81,6 +82,9 @@ class SOM(ParamsMixin):
     toroidal : bool, default False
         Wrap both edges (a torus): no unit is on a border. A hexagonal torus
         needs an even ``n_rows``.
+    distance : {"euclidean", "cosine", "manhattan", "chebyshev"}, default "euclidean"
+        How the BMU is chosen; quantization errors are measured in it too.
+        See :mod:`fastsom.kernels.distances`.
     init : "random" or ndarray of shape (n_rows, n_cols, n_features)
         "random": uniform on [0, 1), as the tutorial (scale your data to
         [0, 1] first, e.g. with ``MinMaxScaler``). An array is copied.
@@ -129,8 +133,8 @@ class SOM(ParamsMixin):
 
     def __init__(self, n_rows=10, n_cols=10, *, n_iterations=None, learning_rate=0.5, learning_rate_end=0.01,
                  sigma=None, sigma_end=1.0, learning_rate_schedule="exponential", sigma_schedule="exponential",
-                 neighborhood="gaussian", topology="rectangular", toroidal=False, init="random", strict=False,
-                 dtype="float64", random_state=None, verbose=False):
+                 neighborhood="gaussian", topology="rectangular", toroidal=False, distance="euclidean",
+                 init="random", strict=False, dtype="float64", random_state=None, verbose=False):
         self.n_rows = n_rows
         self.n_cols = n_cols
         self.n_iterations = n_iterations
@@ -143,6 +147,7 @@ class SOM(ParamsMixin):
         self.neighborhood = neighborhood
         self.topology = topology
         self.toroidal = toroidal
+        self.distance = distance
         self.init = init
         self.strict = strict
         self.dtype = dtype
@@ -165,6 +170,7 @@ class SOM(ParamsMixin):
         sigma_schedule = check_option("sigma_schedule", self.sigma_schedule, schedules.SCHEDULES)
         kind = check_option("neighborhood", self.neighborhood, NEIGHBORHOODS)
         topology.check_grid(n_rows, n_cols, self.topology, self.toroidal)
+        metric = check_option("distance", self.distance, DISTANCES)
         dtype = check_dtype(self.dtype)
         if not isinstance(self.strict, (bool, np.bool_)):
             raise TypeError(f"strict={self.strict!r} must be True or False")
@@ -179,7 +185,7 @@ class SOM(ParamsMixin):
         if isinstance(self.random_state, numbers.Integral) and self.random_state < 0:
             raise ValueError(f"random_state={self.random_state!r} must be >= 0")
         return dict(
-            n_rows=n_rows, n_cols=n_cols, n_iterations=n_iterations, kind=kind, dtype=dtype,
+            n_rows=n_rows, n_cols=n_cols, n_iterations=n_iterations, kind=kind, metric=metric, dtype=dtype,
             learning_rate=lr_schedule(learning_rate, learning_rate_end, n_iterations),
             sigma=sigma_schedule(sigma, sigma_end, n_iterations),
         )
@@ -232,6 +238,7 @@ class SOM(ParamsMixin):
         self.weights_ = weights.reshape(n_rows, n_cols, n_features)
         self.n_features_in_ = n_features
         self.n_iter_ = 0
+        self._metric = settings["metric"]
         self._grid = topology.make_grid(n_rows, n_cols, self.topology, bool(self.toroidal))
 
         state = np.array([0, -1], dtype=np.int64)
@@ -239,7 +246,7 @@ class SOM(ParamsMixin):
         try:
             run_online(
                 X, weights, *self._grid, plan.sample_indices,
-                settings["learning_rate"], settings["sigma"], settings["kind"],
+                settings["learning_rate"], settings["sigma"], settings["kind"], settings["metric"],
                 strict=bool(self.strict), state=state,
                 on_block=None if progress is None else progress.update,
             )
@@ -277,22 +284,22 @@ class SOM(ParamsMixin):
             ``np.divmod(bmu, n_cols)`` gives (row, col).
         """
         X = self._check_X_fitted(X)
-        return metrics.best_two_units(X, self._weights)[0]
+        return metrics.best_two_units(X, self._weights, self._metric)[0]
 
     def transform(self, X):
-        """Euclidean distance of each sample to every unit.
+        """Distance of each sample to every unit, in the map's ``distance`` metric.
 
         Returns
         -------
         distances : ndarray, shape (n_samples, n_rows * n_cols), float64
         """
         X = self._check_X_fitted(X)
-        return np.sqrt(metrics.squared_distances(X, self._weights))
+        return metrics.distances(X, self._weights, self._metric)
 
     def quantization_error(self, X):
-        """Mean Euclidean distance between each sample and its BMU's weights."""
+        """Mean distance between each sample and its BMU's weights, in the ``distance`` metric."""
         X = self._check_X_fitted(X)
-        return metrics.quantization_error(X, self._weights)
+        return metrics.quantization_error(X, self._weights, self._metric)
 
     def topographic_error(self, X, connectivity=None):
         """Share of samples whose best and second-best units are not grid neighbours.
@@ -317,7 +324,7 @@ class SOM(ParamsMixin):
         max_d2 = check_option("connectivity", connectivity, {c: d2 for (t, c), d2 in topology.ADJACENCY.items()
                                                              if t == self.topology})
         X = self._check_X_fitted(X)
-        return metrics.topographic_error(X, self._weights, *self._grid, max_d2)
+        return metrics.topographic_error(X, self._weights, *self._grid, max_d2, self._metric)
 
 
 def _optional_positive(name, value):

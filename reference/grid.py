@@ -12,6 +12,7 @@ nine images of the other unit shifted by a whole map width and/or height
 """
 
 from fractions import Fraction
+from functools import lru_cache
 
 
 def position(u, n_cols, topology):
@@ -22,6 +23,7 @@ def position(u, n_cols, topology):
     return Fraction(col), row
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of small ints; exact Fractions are slow
 def squared_distance(u, v, n_rows, n_cols, topology="rectangular", toroidal=False):
     """Squared distance between units u and v on the map, as a float."""
     x_u, row_u = position(u, n_cols, topology)

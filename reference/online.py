@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from . import distances
+
 
 def gaussian(d2, sigma):
     """exp(-d^2 / (2 sigma^2)) on the whole map (MiniSom's default)."""
@@ -61,25 +63,18 @@ NEIGHBORHOODS = {
 }
 
 
-def squared_distance(a, b):
-    """Sum of squared differences, left to right."""
-    total = 0.0
-    for k in range(len(a)):
-        total += (a[k] - b[k]) ** 2
-    return total
-
-
-def find_bmu(x, weights):
+def find_bmu(x, weights, distance="euclidean"):
     """Index of the unit closest to x; strict < keeps the lowest index on ties."""
+    measure = distances.DISTANCES[distance]
     best, best_dist = 0, math.inf
     for u in range(len(weights)):
-        dist = squared_distance(weights[u], x)
+        dist = measure(weights[u], x)
         if dist < best_dist:
             best, best_dist = u, dist
     return best
 
 
-def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neighborhood):
+def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neighborhood, distance="euclidean"):
     """Online SOM training, one sample per iteration.
 
     Parameters
@@ -93,6 +88,8 @@ def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neig
         The sample, learning rate and radius of each iteration.
     neighborhood : str
         A key of :data:`NEIGHBORHOODS`.
+    distance : str
+        A key of :data:`reference.distances.DISTANCES`, for the BMU search.
 
     Returns
     -------
@@ -105,7 +102,7 @@ def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neig
     bmus = []
     for i in range(len(sample_indices)):
         x = X[sample_indices[i]]
-        bmu = find_bmu(x, weights)
+        bmu = find_bmu(x, weights, distance)
         bmus.append(bmu)
         for u in range(len(weights)):
             d2 = grid_d2(u, bmu)

@@ -372,7 +372,7 @@ def test_interrupted_fit_keeps_the_map_trained_so_far(monkeypatch, X, strict):
     initial = plan.initial_weights.reshape(9, N_FEATURES)
     ref = initial.copy()
     run_online(X, ref, *make_grid(3, 3), plan.sample_indices[:STOP_AT],
-               settings["learning_rate"][:STOP_AT], settings["sigma"][:STOP_AT], settings["kind"],
+               settings["learning_rate"][:STOP_AT], settings["sigma"][:STOP_AT], settings["kind"], settings["metric"],
                strict=strict, state=np.array([0, -1], dtype=np.int64), block_size=STOP_AT)
     assert not np.array_equal(som._weights, initial), "the interrupted fit kept its progress"
     assert_array_equal(som._weights, ref, err_msg=f"strict={strict}")
@@ -406,8 +406,8 @@ def test_quiet_by_default(X, capsys):
 # ---------------------------------------------------------------------------
 
 PARAM_NAMES = ["n_rows", "n_cols", "n_iterations", "learning_rate", "learning_rate_end", "sigma", "sigma_end",
-               "learning_rate_schedule", "sigma_schedule", "neighborhood", "topology", "toroidal", "init", "strict",
-               "dtype", "random_state", "verbose"]
+               "learning_rate_schedule", "sigma_schedule", "neighborhood", "topology", "toroidal", "distance", "init",
+               "strict", "dtype", "random_state", "verbose"]
 
 CUSTOM = dict(n_rows=4, n_cols=4, n_iterations=400, learning_rate=0.3, sigma=1.5,
               neighborhood="gaussian_cutoff", sigma_schedule="linear", topology="hexagonal", toroidal=True,

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from fastsom import SOM, make_plan, online, topology
+from fastsom.distances import DISTANCES
 from fastsom.kernels.online import online_fast, online_parallel
 from fastsom.neighborhoods import NEIGHBORHOODS
 
@@ -18,7 +19,7 @@ def run(kernel, *extra, n_rows=5, n_cols=7, n_features=6, n_iterations=300):
     state = np.array([0, -1], dtype=np.int64)
     bmus = np.empty(n_iterations, dtype=np.int64)
     kernel(X, weights, *topology.make_grid(n_rows, n_cols), plan.sample_indices,
-           learning_rate, sigma, NEIGHBORHOODS["gaussian"], n_iterations, state, bmus, *extra)
+           learning_rate, sigma, NEIGHBORHOODS["gaussian"], DISTANCES["euclidean"], n_iterations, state, bmus, *extra)
     return weights, bmus
 
 

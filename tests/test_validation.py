@@ -419,7 +419,7 @@ def test_bad_init_is_caught_before_training(no_training_kernel):
 @pytest.fixture
 def no_bmu_kernel(monkeypatch, fitted_som):
     monkeypatch.setattr(fastsom.metrics, "best_two_units", _kernel_reached)
-    monkeypatch.setattr(fastsom.metrics, "squared_distances", _kernel_reached)
+    monkeypatch.setattr(fastsom.metrics, "distances", _kernel_reached)
     return fitted_som
 
 

@@ -2,26 +2,16 @@
 
 Parallel over chunks of samples (``prange``); each sample's result depends
 only on that sample, so outputs are identical for any number of threads.
-Squared Euclidean distances are summed directly (not as ||w||^2 - 2 x.w +
-||x||^2, whose cancellation can reorder near-ties), with ties going to the
-lowest unit index, the same rule as training.
+Distances are computed directly (not as ||w||^2 - 2 x.w + ||x||^2, whose
+cancellation can reorder near-ties), by :mod:`fastsom.kernels.distances`,
+with ties going to the lowest unit index, the same rule as training.
 """
 
 import numpy as np
 
-from .._jit import fast_jit, inline_jit, parallel_jit, prange
+from .._jit import fast_jit, parallel_jit, prange
+from .distances import row_distance, vector_norm
 from .grid import grid_d2
-
-
-@inline_jit
-def _sq_distance(weights, u, X, i, zero):
-    """Squared Euclidean distance between unit u and sample i."""
-    acc = zero
-    for k in range(X.shape[1]):
-        d = weights[u, k] - X[i, k]
-        acc += d * d
-    return acc
-
 
 #: Samples per parallel task: large enough to amortise scheduling, small
 #: enough to balance two to a few dozen threads.
@@ -29,55 +19,59 @@ CHUNK = 256
 
 
 @parallel_jit
-def best_two_units(X, weights, bmu, d2_bmu, second, d2_second):
+def best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second):
     """First and second best matching unit of every sample.
 
-    X         IN  (n_samples, n_features)
-    weights   IN  (n_units, n_features)
-    bmu       OUT (n_samples,) int64, the best unit (lowest index on ties)
-    d2_bmu    OUT (n_samples,) float64, its squared distance
-    second    OUT (n_samples,) int64, the second best unit, -1 if n_units == 1
-    d2_second OUT (n_samples,) float64, its squared distance (inf if none)
+    X           IN  (n_samples, n_features)
+    weights     IN  (n_units, n_features)
+    metric      IN  int, a code from kernels.distances
+    bmu         OUT (n_samples,) int64, the best unit (lowest index on ties)
+    dist_bmu    OUT (n_samples,) float64, its rank distance
+    second      OUT (n_samples,) int64, the second best unit, -1 if n_units == 1
+    dist_second OUT (n_samples,) float64, its rank distance (inf if none)
     """
     n_samples = X.shape[0]
     n_units = weights.shape[0]
-    zero = weights.dtype.type(0.0)
     n_chunks = (n_samples + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
+            x = X[i]
+            x_norm = vector_norm(x)
             # Unit 0 seeds the search (not -1 with distance inf), so the
             # answer is a valid unit even if every distance overflowed.
-            best, best_d = 0, _sq_distance(weights, 0, X, i, zero)
+            best, best_d = 0, row_distance(metric, weights, 0, x, x_norm)
             next_u, next_d = -1, np.inf
             for u in range(1, n_units):
-                acc = _sq_distance(weights, u, X, i, zero)
+                acc = row_distance(metric, weights, u, x, x_norm)
                 if acc < best_d:
                     next_u, next_d = best, best_d
                     best, best_d = u, acc
                 elif acc < next_d or next_u < 0:
                     next_u, next_d = u, acc
             bmu[i] = best
-            d2_bmu[i] = best_d
+            dist_bmu[i] = best_d
             second[i] = next_u
-            d2_second[i] = next_d
+            dist_second[i] = next_d
 
 
 @parallel_jit
-def squared_distances(X, weights, out):
-    """Squared distance of every sample to every unit.
+def rank_distances(X, weights, metric, out):
+    """Rank distance of every sample to every unit (squared for euclidean).
 
     X       IN  (n_samples, n_features)
     weights IN  (n_units, n_features)
+    metric  IN  int, a code from kernels.distances
     out     OUT (n_samples, n_units), float64
     """
     n_samples = X.shape[0]
     n_units = weights.shape[0]
-    zero = weights.dtype.type(0.0)
     n_chunks = (n_samples + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
+            x = X[i]
+            x_norm = vector_norm(x)
             for u in range(n_units):
-                out[i, u] = _sq_distance(weights, u, X, i, zero)
+                out[i, u] = row_distance(metric, weights, u, x, x_norm)
 
 
 @fast_jit

@@ -24,22 +24,19 @@ Two entry points share one body (see ``fastsom._jit``):
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
+from .distances import row_distance, update_row, update_row_and_distance, vector_norm
 from .grid import position_d2
 from .neighborhoods import neighborhood
 
 
 @inline_jit
-def _nearest_unit(weights, x):
-    """Plain BMU search: smallest squared distance, ties to the lowest index."""
-    n_units, n_features = weights.shape
-    zero = weights.dtype.type(0.0)
+def _nearest_unit(weights, x, metric):
+    """Plain BMU search: smallest rank distance, ties to the lowest index."""
+    x_norm = vector_norm(x)
     best = np.inf
     best_u = 0
-    for u in range(n_units):
-        acc = zero
-        for k in range(n_features):
-            d = weights[u, k] - x[k]
-            acc += d * d
+    for u in range(weights.shape[0]):
+        acc = row_distance(metric, weights, u, x, x_norm)
         if acc < best:
             best = acc
             best_u = u
@@ -47,7 +44,7 @@ def _nearest_unit(weights, x):
 
 
 @inline_jit
-def _sweep(weights, coords, bmu, geometry, kind, lr, s, factors, x, y, has_next, lo, hi):
+def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, has_next, lo, hi):
     """One iteration's work on units lo .. hi - 1; returns the next BMU among them.
 
     Pass 1, over scalars: each unit's factor l * influence, grouped as the
@@ -56,46 +53,38 @@ def _sweep(weights, coords, bmu, geometry, kind, lr, s, factors, x, y, has_next,
     they cost 1.6x on the tutorial's map.
 
     Pass 2, the fused sweep over the weights: pull each unit towards x, then
-    take its squared distance to y while the row is in cache. Returns
-    (smallest distance, its unit), the lowest index on ties; with no next
-    sample (``has_next`` False) only the update runs and (inf, lo) returns.
+    take its distance to y while the row is in cache. Returns (smallest
+    rank distance, its unit), the lowest index on ties; with no next sample
+    (``has_next`` False) only the update runs and (inf, lo) returns.
     """
-    n_features = weights.shape[1]
     real = weights.dtype.type  # float32 maps stay float32 in the loops
-    zero = real(0.0)
     bmu_r = coords[bmu, 0]
     bmu_c = coords[bmu, 1]
     period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
     for u in range(lo, hi):
         d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, period_r, period_c, weight_r, weight_c)
         factors[u] = real(lr * neighborhood(kind, d2, s))
+    y_norm = vector_norm(y) if has_next else 0.0
     best = np.inf
     best_u = lo  # a valid unit even if every distance overflowed
     for u in range(lo, hi):
         f = factors[u]
         if has_next:
-            acc = zero
             if f != 0.0:
-                for k in range(n_features):
-                    wk = weights[u, k] + f * (x[k] - weights[u, k])
-                    weights[u, k] = wk
-                    d = wk - y[k]
-                    acc += d * d
+                acc = update_row_and_distance(metric, weights, u, f, x, y, y_norm)
             else:
-                for k in range(n_features):
-                    d = weights[u, k] - y[k]
-                    acc += d * d
+                acc = row_distance(metric, weights, u, y, y_norm)
             if acc < best:
                 best = acc
                 best_u = u
         elif f != 0.0:
-            for k in range(n_features):
-                weights[u, k] = weights[u, k] + f * (x[k] - weights[u, k])
+            update_row(weights, u, f, x)
     return best, best_u
 
 
 @inline_jit
-def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks):
+def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus,
+                 n_chunks):
     """Run iterations state[0] .. stop - 1 of an online training plan.
 
     X             IN    (n_samples, n_features), same dtype as weights
@@ -106,6 +95,7 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     learning_rate IN    (n_iterations,) float64
     sigma         IN    (n_iterations,) float64
     kind          IN    int, a code from kernels.neighborhoods
+    metric        IN    int, a code from kernels.distances
     stop          IN    int, first iteration not to run
     state         INOUT (2,) int64: [next iteration, its BMU or -1 if unknown];
                         on return [stop, BMU of iteration stop or -1]
@@ -130,7 +120,7 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     chunk_unit = np.empty(n_chunks, dtype=np.int64)
     bmu = state[1]
     if bmu < 0 and start < stop:
-        bmu = _nearest_unit(weights, X[samples[start]])
+        bmu = _nearest_unit(weights, X[samples[start]], metric)
     for i in range(start, stop):
         if record:
             bmus[i - start] = bmu
@@ -138,14 +128,14 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
         has_next = i + 1 < n_iterations
         y = X[samples[i + 1]] if has_next else x
         if n_chunks == 1:
-            best, next_bmu = _sweep(weights, coords, bmu, geometry, kind, learning_rate[i], sigma[i], factors,
-                                    x, y, has_next, 0, n_units)
+            best, next_bmu = _sweep(weights, coords, bmu, geometry, kind, metric, learning_rate[i], sigma[i],
+                                    factors, x, y, has_next, 0, n_units)
         else:
             for c in prange(n_chunks):
                 lo = c * n_units // n_chunks
                 hi = (c + 1) * n_units // n_chunks
-                chunk_best[c], chunk_unit[c] = _sweep(weights, coords, bmu, geometry, kind, learning_rate[i],
-                                                      sigma[i], factors, x, y, has_next, lo, hi)
+                chunk_best[c], chunk_unit[c] = _sweep(weights, coords, bmu, geometry, kind, metric,
+                                                      learning_rate[i], sigma[i], factors, x, y, has_next, lo, hi)
             best = chunk_best[0]
             next_bmu = chunk_unit[0]
             for c in range(1, n_chunks):
@@ -158,23 +148,25 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
 
 
 @strict_jit
-def online_strict(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus):
+def online_strict(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus):
     """Fused online iterations, exact IEEE arithmetic. See :func:`_online_body`."""
-    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, 1)
+    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus, 1)
 
 
 @fast_jit
-def online_fast(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus):
+def online_fast(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus):
     """Fused online iterations, fastmath flag set. See :func:`_online_body`."""
-    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, 1)
+    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus, 1)
 
 
 @parallel_jit
-def online_parallel(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks):
+def online_parallel(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus,
+                    n_chunks):
     """Fused online iterations, fastmath, each sweep split into ``n_chunks`` parallel unit ranges.
 
     Bit for bit the result of :func:`online_fast`. ``n_chunks`` is passed in
     (normally ``numba.get_num_threads()``): calling that inside the kernel
     makes numba refuse to cache it.
     """
-    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, stop, state, bmus, n_chunks)
+    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus,
+                 n_chunks)
