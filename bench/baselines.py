@@ -28,11 +28,12 @@ few hundred float64 iterations), not bit for bit.
 import numpy as np
 
 from fastsom._jit import fast_jit
-from fastsom.kernels.online import _nearest_unit, _sweep
+from fastsom.kernels.online import _nearest_units, _sweep
 
 
 @fast_jit
-def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus):
+def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, max_d2, stop, state,
+                     bmus, errors):
     """Run iterations state[0] .. stop - 1 with a BMU sweep, then an update sweep.
 
     X             IN    (n_samples, n_features), same dtype as weights
@@ -59,7 +60,7 @@ def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma
     for i in range(start, stop):
         x = X[samples[i]]
         # Sweep 1: the BMU, smallest squared distance, ties to the lowest index.
-        bmu = _nearest_unit(weights, x, metric)
+        bmu = _nearest_units(weights, x, metric)[1]
         if record:
             bmus[i - start] = bmu
         # Sweep 2: pull every unit towards x, with the fused kernel's own code

@@ -185,7 +185,7 @@ def kernel_contender(kernel, threaded=False):
             state = np.array([0, -1], dtype=np.int64)
             extra = (numba.get_num_threads(),) if threaded else ()
             return (X, weights.copy(), coords, geometry, plan.sample_indices, learning_rate, sigma, kind,
-                    EUCLIDEAN, wl.n_iterations, state, no_bmus, *extra), {}
+                    EUCLIDEAN, 2.0, wl.n_iterations, state, no_bmus, np.zeros(3), *extra), {}
 
         return kernel, setup, wl.n_iterations, (wl.neighborhood, wl.schedules)
 
@@ -258,9 +258,8 @@ def _run_kernel(kernel, X, initial_weights, samples, learning_rate, sigma, neigh
     weights = np.array(initial_weights.reshape(-1, n_features), dtype=X.dtype, order="C")  # a copy
     bmus = np.empty(len(samples), dtype=np.int64)
     kernel(X, weights, *topology.make_grid(n_rows, n_cols), samples,
-           learning_rate, sigma, NEIGHBORHOODS[neighborhood], EUCLIDEAN, len(samples),
-           np.array([0, -1], dtype=np.int64),
-           bmus)
+           learning_rate, sigma, NEIGHBORHOODS[neighborhood], EUCLIDEAN, 2.0, len(samples),
+           np.array([0, -1], dtype=np.int64), bmus, np.zeros(3))
     return weights.reshape(initial_weights.shape), bmus
 
 

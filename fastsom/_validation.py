@@ -55,22 +55,28 @@ def check_dtype(dtype):
     return np.dtype(DTYPES[name])
 
 
-def check_X(X, dtype, n_features=None, name="X"):
+def check_X(X, dtype, n_features=None, name="X", owner="SOM"):
     """Validate and convert a data matrix.
 
     Returns a C-contiguous array of ``dtype`` with shape (n_samples,
     n_features). The caller's array is never modified: when it already has
     the right dtype and layout it is returned as is (read-only use), else a
-    converted copy is.
+    converted copy is. Messages follow scikit-learn's wording where its
+    estimator checks expect it ("Reshape your data", "0 feature(s)",
+    "contains NaN", "is expecting N features as input").
 
     Raises
     ------
     TypeError
-        Non-numeric data (strings, objects, complex numbers).
+        Sparse matrices, non-numeric data (strings, objects that are not
+        numbers).
     ValueError
-        Not 2-D, no samples or no features, NaN or infinity, or (when
+        Complex numbers, not 2-D, no samples or no features, NaN or
+        infinity, values whose squared distances would overflow, or (when
         ``n_features`` is given) a different number of features.
     """
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(f"{name} is a sparse matrix; sparse input is not supported: pass {name}.toarray()")
     if hasattr(X, "__array__") or isinstance(X, (list, tuple)):
         try:
             array = np.asarray(X)
@@ -78,6 +84,13 @@ def check_X(X, dtype, n_features=None, name="X"):
             raise ValueError(f"{name} must be a rectangular 2-D array: {error}") from None
     else:
         raise TypeError(f"{name} must be array-like (n_samples, n_features); got {type(X).__name__}")
+    if array.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {array.dtype}")
+    if array.dtype.kind == "O":  # numbers held as Python objects (e.g. from pandas)
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{name} must be numeric: {error}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"{name} must be numeric (int, float or bool); got dtype {array.dtype}"
@@ -86,20 +99,23 @@ def check_X(X, dtype, n_features=None, name="X"):
     if array.ndim != 2:
         hint = ""
         if array.ndim == 1:
-            hint = "; use X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample"
+            hint = ". Reshape your data: X.reshape(-1, 1) for one feature, X.reshape(1, -1) for one sample"
         raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {array.shape}{hint}")
     n_samples, n_cols = array.shape
-    if n_samples == 0 or n_cols == 0:
-        raise ValueError(f"{name} must have at least 1 sample and 1 feature; got shape {array.shape}")
+    if n_samples == 0:
+        raise ValueError(f"{name} has 0 sample(s) (shape={array.shape}) while a minimum of 1 is required.")
+    if n_cols == 0:
+        raise ValueError(f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required.")
     if n_features is not None and n_cols != n_features:
-        raise ValueError(f"{name} has {n_cols} features, but the map was fitted with {n_features}")
+        raise ValueError(f"{name} has {n_cols} features, but {owner} is expecting {n_features} features as input")
     original_dtype = array.dtype
     with np.errstate(over="ignore"):  # reported below as infinity
         array = np.ascontiguousarray(array, dtype=dtype)
     if not np.isfinite(array).all():
         row, col = np.argwhere(~np.isfinite(array))[0]
+        what = "NaN" if np.isnan(array[row, col]) else f"infinity ({array[row, col]})"
         converted = "" if original_dtype == array.dtype else f" after conversion to {array.dtype}"
-        raise ValueError(f"{name} must be finite; found {array[row, col]}{converted} at row {row}, column {col}")
+        raise ValueError(f"{name} contains {what}{converted} at row {row}, column {col}; it must be finite")
     check_magnitude(name, array)
     return array
 

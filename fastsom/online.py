@@ -28,10 +28,14 @@ from .neighborhoods import NEIGHBORHOODS
 BLOCK_ELEMENTS = 2**25
 
 
-#: Maps with at least this many weight elements sweep each iteration on all
-#: numba threads. Measured on 2 cores: a 20x20 map of 32 features gains
-#: 1.2x, of 784 features 1.7x (float32) to 1.9x (float64); a 10x10 map of 64
-#: features loses 1.4x to the ~1.3 us a parallel region costs.
+#: With ``n_jobs`` > 1, maps with at least this many weight elements split
+#: each iteration's sweep over threads. Measured on 2 idle cores: a 20x20
+#: map of 32 features gains 1.2x, of 784 features 1.7x (float32) to 1.9x
+#: (float64); a 10x10 map of 64 features loses 1.4x to the ~1.3 us a
+#: parallel region costs. Threads are opt-in because the online algorithm
+#: needs one barrier per iteration: when another process holds a core, each
+#: barrier waits for the OS scheduler (measured: 8 ms per iteration instead
+#: of 40 us, 200x slower), which a default must never risk.
 PARALLEL_MIN_ELEMENTS = 16_384
 
 
@@ -40,23 +44,32 @@ def default_block_size(n_units, n_features):
     return max(1, BLOCK_ELEMENTS // (n_units * n_features))
 
 
-def choose_kernel(n_units, n_features, strict):
+def n_threads_for(n_jobs):
+    """Threads for ``n_jobs``: None -> 1, -1 -> all numba threads, k -> min(k, numba threads)."""
+    if n_jobs is None:
+        return 1
+    available = numba.get_num_threads()
+    return available if n_jobs == -1 else min(n_jobs, available)
+
+
+def choose_kernel(n_units, n_features, strict, n_jobs=None):
     """The online kernel for a map, and the extra arguments it takes.
 
     ``strict`` maps get the exact serial kernel. Others get the fastmath
-    kernel, split over ``numba.get_num_threads()`` unit ranges when the map is
-    large enough; the split does not change a single bit of the result.
+    kernel, split over ``n_threads_for(n_jobs)`` unit ranges when that is
+    more than one and the map is large enough; the split does not change a
+    single bit of the result.
     """
     if strict:
         return online_strict, ()
-    n_threads = numba.get_num_threads()
+    n_threads = n_threads_for(n_jobs)
     if n_threads > 1 and n_units * n_features >= PARALLEL_MIN_ELEMENTS:
         return online_parallel, (n_threads,)
     return online_fast, ()
 
 
-def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, *,
-               strict, state, bmus=None, block_size=None, on_block=None):
+def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, max_d2=2.0, *,
+               strict, state, n_jobs=None, bmus=None, block_size=None, on_block=None):
     """Guts of online training; no input validation.
 
     X              IN    (n_samples, n_features), C-contiguous, dtype of weights
@@ -68,23 +81,30 @@ def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigm
     sigma          IN    (n_iterations,) float64
     kind           IN    int, neighbourhood code
     metric         IN    int, distance code
+    max_d2         IN    float, squared grid distance of adjacent units (for the running topographic error)
     state          INOUT (2,) int64: [next iteration, its BMU or -1]
     bmus           OUT   (n_iterations,) int64 or None
-    on_block       called with the number of iterations done after each block
+    on_block       called after each block as ``on_block(n_done, errors)``: the
+                   iterations done so far, and the block's running errors
+                   (3,) float64 = [sum of BMU distances, samples whose two
+                   best units are not adjacent, BMU searches], which the
+                   fused sweep gathers as it goes (see kernels.online)
     """
-    kernel, extra = choose_kernel(*weights.shape, strict)
+    kernel, extra = choose_kernel(*weights.shape, strict, n_jobs)
     n_iterations = sample_indices.shape[0]
     if block_size is None:
         block_size = default_block_size(*weights.shape)
     no_bmus = np.empty(0, dtype=np.int64)
+    errors = np.zeros(3)
     while state[0] < n_iterations:
         start = int(state[0])
         stop = min(n_iterations, start + block_size)
         out = no_bmus if bmus is None else bmus[start:stop]
-        kernel(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, stop, state, out,
-               *extra)
+        errors[:] = 0.0
+        kernel(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, float(max_d2), stop,
+               state, out, errors, *extra)
         if on_block is not None:
-            on_block(int(state[0]))
+            on_block(int(state[0]), errors.copy())
 
 
 def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborhood="gaussian_cutoff",

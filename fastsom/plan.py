@@ -2,7 +2,8 @@
 
 One function, :func:`make_plan`, draws everything random from
 ``numpy.random.default_rng(random_state)``: first the initial weights, then
-the sample order. Kernels and the reference take the plan as arrays and
+the sample order, then the rows an ``init="sample"`` map starts from (drawn
+last, so the first two are the tutorial's whatever the ``init``). Kernels and the reference take the plan as arrays and
 draw nothing, so a fixed seed gives the same plan, and the same plan gives
 the same map in ``reference/`` and in every kernel, whatever the number of
 threads. NumPy's global random state is never touched.
@@ -25,10 +26,14 @@ class TrainingPlan:
     sample_indices : ndarray, shape (n_iterations,), int64
         The sample presented at each iteration (the tutorial's
         ``np.random.randint(0, n)``, drawn in one call).
+    init_indices : ndarray, shape (n_rows * n_cols,), int64
+        Rows of X for ``init="sample"``: distinct unless X has fewer rows
+        than the map has units.
     """
 
     initial_weights: np.ndarray
     sample_indices: np.ndarray
+    init_indices: np.ndarray
 
 
 def make_plan(n_rows, n_cols, n_features, n_samples, n_iterations, random_state=None):
@@ -59,4 +64,6 @@ def make_plan(n_rows, n_cols, n_features, n_samples, n_iterations, random_state=
     rng = np.random.default_rng(random_state)
     initial_weights = rng.random((n_rows, n_cols, n_features))
     sample_indices = rng.integers(0, n_samples, size=n_iterations, dtype=np.int64)
-    return TrainingPlan(initial_weights, sample_indices)
+    n_units = n_rows * n_cols
+    init_indices = rng.choice(n_samples, size=n_units, replace=n_samples < n_units).astype(np.int64)
+    return TrainingPlan(initial_weights, sample_indices, init_indices)

@@ -13,7 +13,13 @@ learning rate has ``tau = n_iterations``, which is ``end=None`` here (it
 ends at start / e).
 
 ``asymptotic`` is MiniSom's default: ``start / (1 + i / (n_steps / 2))``,
-which ends at start / 3 (``end=None``).
+which ends at start / 3 (``end=None``). ``inverse_time`` is the same
+family, ``start / (1 + c i)``, with MiniSom's ``inverse_decay_to_zero``
+as its default end (start / 101): a steep early fall, then a long tail.
+``linear`` goes straight to ``end`` (default 0).
+
+A schedule may also be a user callable ``f(step, n_steps) -> value``; see
+:func:`evaluate`.
 """
 
 import numpy as np
@@ -49,6 +55,16 @@ def asymptotic(start, end, n_steps):
     return start / (1 + (start / end - 1) * (i / n_steps))
 
 
+def inverse_time(start, end, n_steps):
+    """``start / (1 + (start / end - 1) * i / n_steps)``; ``end=None`` is start / 101.
+
+    MiniSom's ``inverse_decay_to_zero`` (``start * C / (C + i)``, C = n / 100).
+    """
+    if end is None:
+        end = start / 101
+    return asymptotic(start, end, n_steps)
+
+
 def linear(start, end, n_steps):
     """From ``start`` at i = 0 straight to ``end`` at i = n_steps (default 0)."""
     if end is None:
@@ -57,4 +73,39 @@ def linear(start, end, n_steps):
     return start + (end - start) * (i / n_steps)
 
 
-SCHEDULES = {"exponential": exponential, "asymptotic": asymptotic, "linear": linear}
+SCHEDULES = {"exponential": exponential, "asymptotic": asymptotic, "inverse_time": inverse_time, "linear": linear}
+
+
+def evaluate(schedule, start, end, n_steps, name="schedule"):
+    """The values of a schedule at steps 0 .. n_steps - 1, as float64, all finite and > 0.
+
+    ``schedule`` is a name from :data:`SCHEDULES` (then ``start`` and ``end``
+    apply) or a callable ``f(step, n_steps)`` returning the value itself
+    (then ``start`` and ``end`` are not used). A callable is first tried
+    once on the whole ``np.arange(n_steps)`` (fast when it is written with
+    NumPy), and called step by step if that fails or gives the wrong shape.
+
+    Raises
+    ------
+    ValueError
+        Unknown name, or a value that is not a finite number > 0 (the
+        message gives the first bad step).
+    """
+    if callable(schedule):
+        steps = np.arange(n_steps)
+        try:
+            values = np.asarray(schedule(steps, n_steps), dtype=np.float64)
+        except Exception:  # not vectorisable: call it step by step
+            values = None
+        if values is None or values.shape != (n_steps,):
+            values = np.array([schedule(int(i), n_steps) for i in steps], dtype=np.float64)
+    else:
+        if not isinstance(schedule, str) or schedule not in SCHEDULES:
+            valid = ", ".join(repr(k) for k in SCHEDULES)
+            raise ValueError(f"{name}={schedule!r} is not one of {valid}, nor a callable (step, n_steps) -> value")
+        values = SCHEDULES[schedule](start, end, n_steps)
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        step = int(np.argmax(bad))
+        raise ValueError(f"{name} gives {values[step]!r} at step {step}; every value must be a finite number > 0")
+    return np.ascontiguousarray(values, dtype=np.float64)

@@ -6,7 +6,7 @@ import pytest
 
 from fastsom import SOM, make_plan, online, topology
 from fastsom.distances import DISTANCES
-from fastsom.kernels.online import online_fast, online_parallel
+from fastsom.kernels.online import online_fast, online_parallel, online_strict
 from fastsom.neighborhoods import NEIGHBORHOODS
 
 
@@ -19,7 +19,8 @@ def run(kernel, *extra, n_rows=5, n_cols=7, n_features=6, n_iterations=300):
     state = np.array([0, -1], dtype=np.int64)
     bmus = np.empty(n_iterations, dtype=np.int64)
     kernel(X, weights, *topology.make_grid(n_rows, n_cols), plan.sample_indices,
-           learning_rate, sigma, NEIGHBORHOODS["gaussian"], DISTANCES["euclidean"], n_iterations, state, bmus, *extra)
+           learning_rate, sigma, NEIGHBORHOODS["gaussian"], DISTANCES["euclidean"], 2.0, n_iterations, state, bmus,
+           np.zeros(3), *extra)
     return weights, bmus
 
 
@@ -35,7 +36,7 @@ def test_estimator_gives_the_same_map_on_one_and_all_threads():
     n_features = 64
     assert 16 * 16 * n_features >= online.PARALLEL_MIN_ELEMENTS  # the parallel kernel is the one chosen
     X = np.random.default_rng(2).random((100, n_features))
-    som = SOM(16, 16, n_iterations=200, random_state=3)
+    som = SOM(16, 16, n_iterations=200, random_state=3, n_jobs=-1)
     threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
@@ -46,8 +47,11 @@ def test_estimator_gives_the_same_map_on_one_and_all_threads():
     np.testing.assert_array_equal(one, all_threads, err_msg=f"1 thread vs {threads}")
 
 
-def test_large_maps_use_the_parallel_kernel_small_ones_do_not(monkeypatch):
+def test_threads_are_opt_in_and_only_for_large_maps(monkeypatch):
     monkeypatch.setattr(numba, "get_num_threads", lambda: 4)
-    assert online.choose_kernel(400, 784, strict=False) == (online_parallel, (4,))
-    assert online.choose_kernel(25, 3, strict=False)[0] is online_fast
-    assert online.choose_kernel(400, 784, strict=True)[1] == ()
+    assert online.choose_kernel(400, 784, strict=False, n_jobs=-1) == (online_parallel, (4,))
+    assert online.choose_kernel(400, 784, strict=False, n_jobs=2) == (online_parallel, (2,))
+    assert online.choose_kernel(400, 784, strict=False, n_jobs=8) == (online_parallel, (4,))
+    assert online.choose_kernel(400, 784, strict=False) == (online_fast, ())  # default: one thread
+    assert online.choose_kernel(25, 3, strict=False, n_jobs=-1)[0] is online_fast
+    assert online.choose_kernel(400, 784, strict=True, n_jobs=-1) == (online_strict, ())

@@ -44,20 +44,24 @@ def with_value(row, col, value):
 # ---------------------------------------------------------------------------
 
 BAD_X = [
-    pytest.param(with_value(1, 2, np.nan), ValueError, "X must be finite; found nan at row 1, column 2", id="nan"),
-    pytest.param(with_value(3, 0, np.inf), ValueError, "X must be finite; found inf at row 3, column 0", id="inf"),
-    pytest.param(with_value(7, 1, -np.inf), ValueError, "found -inf at row 7, column 1", id="-inf"),
-    pytest.param(np.empty((0, 3)), ValueError, "at least 1 sample and 1 feature; got shape (0, 3)", id="0-samples"),
-    pytest.param(np.empty((4, 0)), ValueError, "at least 1 sample and 1 feature; got shape (4, 0)", id="0-features"),
-    pytest.param(np.arange(5.0), ValueError, "got shape (5,); use X.reshape(-1, 1) for one feature", id="1-D"),
+    pytest.param(with_value(1, 2, np.nan), ValueError,
+                 "X contains NaN at row 1, column 2; it must be finite", id="nan"),
+    pytest.param(with_value(3, 0, np.inf), ValueError, "X contains infinity (inf) at row 3, column 0", id="inf"),
+    pytest.param(with_value(7, 1, -np.inf), ValueError, "X contains infinity (-inf) at row 7, column 1", id="-inf"),
+    pytest.param(np.empty((0, 3)), ValueError,
+                 "X has 0 sample(s) (shape=(0, 3)) while a minimum of 1 is required.", id="0-samples"),
+    pytest.param(np.empty((4, 0)), ValueError, "X has 0 feature(s) (shape=(4, 0)) while a minimum of 1 is required.",
+                 id="0-features"),
+    pytest.param(np.arange(5.0), ValueError, "got shape (5,). Reshape your data: X.reshape(-1, 1) for one feature",
+                 id="1-D"),
     pytest.param(np.zeros((2, 3, 4)), ValueError, "X must be 2-D (n_samples, n_features); got shape (2, 3, 4)",
                  id="3-D"),
     pytest.param(np.array([["a", "b"], ["c", "d"]]), TypeError, "X must be numeric (int, float or bool); got dtype",
                  id="strings"),
     pytest.param([["0.1", "0.2"], ["0.3", "0.4"]], TypeError, "(strings)", id="list-of-strings"),
-    pytest.param(np.array([[0.1, 0.2], [0.3, 0.4]], dtype=object), TypeError, "numeric (int, float or bool); got "
-                 "dtype object", id="object"),
-    pytest.param(np.ones((3, 2), dtype=complex), TypeError, "numeric (int, float or bool); got dtype complex128",
+    pytest.param(np.array([[0.1, "a"], [0.3, 0.4]], dtype=object), TypeError, "X must be numeric: could not convert",
+                 id="object"),
+    pytest.param(np.ones((3, 2), dtype=complex), ValueError, "Complex data not supported: X has dtype complex128",
                  id="complex"),
     pytest.param([[0.1, 0.2], [0.3]], ValueError, "X must be a rectangular 2-D array", id="ragged"),
     pytest.param("not an array", TypeError, "X must be array-like (n_samples, n_features); got str", id="str"),
@@ -74,7 +78,8 @@ def test_fit_rejects_bad_X(X, error, message):
 def test_fit_rejects_values_too_large_for_float32():
     X = make_X()
     X[2, 1] = 1e300  # finite in float64, infinity in float32
-    with pytest.raises(ValueError, match=literal("found inf after conversion to float32 at row 2, column 1")):
+    with pytest.raises(ValueError,
+        match=literal("X contains infinity (inf) after conversion to float32 at row 2, column 1")):
         small_som(dtype="float32").fit(X)
 
 
@@ -113,20 +118,21 @@ def fitted_som():
 
 @pytest.mark.parametrize("method", METHODS)
 def test_methods_reject_wrong_number_of_features(fitted_som, method):
-    with pytest.raises(ValueError, match=literal("X has 2 features, but the map was fitted with 3")):
+    with pytest.raises(ValueError, match=literal("X has 2 features, but SOM is expecting 3 features as input")):
         getattr(fitted_som, method)(make_X(n_features=2))
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_methods_reject_nan_after_fit(fitted_som, method):
-    with pytest.raises(ValueError, match=literal("X must be finite; found nan at row 1, column 2")):
+    with pytest.raises(ValueError, match=literal("X contains NaN at row 1, column 2")):
         getattr(fitted_som, method)(with_value(1, 2, np.nan))
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_float32_map_rejects_values_that_overflow_float32(method):
     som = small_som(dtype="float32").fit(make_X())
-    with pytest.raises(ValueError, match=literal("found -inf after conversion to float32 at row 4, column 0")):
+    with pytest.raises(ValueError,
+        match=literal("X contains infinity (-inf) after conversion to float32 at row 4, column 0")):
         getattr(som, method)(with_value(4, 0, -1e300))
 
 
@@ -173,18 +179,21 @@ BAD_PARAMS = [
                  "neighborhood='gausian' is not one of 'gaussian', 'gaussian_cutoff', 'bubble', 'triangle', "
                  "'mexican_hat'", id="neighborhood"),
     pytest.param({"learning_rate_schedule": "nope"}, ValueError,
-                 "learning_rate_schedule='nope' is not one of 'exponential', 'asymptotic', 'linear'",
+                 "learning_rate_schedule='nope' is not one of 'exponential', 'asymptotic', 'inverse_time', 'linear', "
+                 "nor a callable",
                  id="learning_rate_schedule"),
     pytest.param({"sigma_schedule": "Linear"}, ValueError,
-                 "sigma_schedule='Linear' is not one of 'exponential', 'asymptotic', 'linear'", id="sigma_schedule"),
+                 "sigma_schedule='Linear' is not one of 'exponential', 'asymptotic', 'inverse_time', 'linear'",
+                 id="sigma_schedule"),
     pytest.param({"dtype": "int32"}, ValueError, "dtype='int32' is not one of 'float32', 'float64'",
                  id="dtype=int32"),
     pytest.param({"dtype": "float16"}, ValueError, "dtype='float16' is not one of 'float32', 'float64'",
                  id="dtype=float16"),
     pytest.param({"dtype": "bogus"}, ValueError, "dtype='bogus' is not one of 'float32', 'float64'",
                  id="dtype=bogus"),
-    pytest.param({"init": "pca"}, ValueError, "init='pca' is not one of 'random'", id="init=pca"),
-    pytest.param({"init": 3}, TypeError, "init=3 must be one of 'random' or an array", id="init=3"),
+    pytest.param({"init": "kmeans"}, ValueError, "init='kmeans' is not one of 'random', 'sample', 'pca'",
+                 id="init=kmeans"),
+    pytest.param({"init": 3}, TypeError, "init=3 must be one of 'random', 'sample', 'pca' or an array", id="init=3"),
     pytest.param({"strict": "yes"}, TypeError, "strict='yes' must be True or False", id="strict=yes"),
     pytest.param({"strict": 1}, TypeError, "strict=1 must be True or False", id="strict=1"),
     pytest.param({"random_state": "seed"}, TypeError,
@@ -297,8 +306,9 @@ BAD_ONLINE = [
                  id="sigma-zero"),
     pytest.param({"learning_rate": np.r_[np.nan, np.full(N_ITER - 1, 0.1)]},
                  "learning_rate must be finite and > 0 at every iteration", id="learning_rate-nan"),
-    pytest.param({"X": make_X(n_features=2)}, "X has 2 features, but the map was fitted with 3", id="X-features"),
-    pytest.param({"X": with_value(0, 0, np.nan)}, "X must be finite; found nan at row 0, column 0", id="X-nan"),
+    pytest.param({"X": make_X(n_features=2)}, "X has 2 features, but SOM is expecting 3 features as input",
+                 id="X-features"),
+    pytest.param({"X": with_value(0, 0, np.nan)}, "X contains NaN at row 0, column 0", id="X-nan"),
 ]
 
 
@@ -431,5 +441,5 @@ def test_patched_bmu_kernel_is_reached_by_valid_queries(no_bmu_kernel, method):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_bad_queries_are_caught_before_the_bmu_kernel(no_bmu_kernel, method):
-    with pytest.raises(ValueError, match=literal("X has 4 features, but the map was fitted with 3")):
+    with pytest.raises(ValueError, match=literal("X has 4 features, but SOM is expecting 3 features as input")):
         getattr(no_bmu_kernel, method)(make_X(n_features=4))

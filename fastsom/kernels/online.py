@@ -24,28 +24,41 @@ Two entry points share one body (see ``fastsom._jit``):
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
-from .distances import row_distance, update_row, update_row_and_distance, vector_norm
-from .grid import position_d2
+from .distances import row_distance, to_metric, update_row, update_row_and_distance, vector_norm
+from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
 
 
 @inline_jit
-def _nearest_unit(weights, x, metric):
-    """Plain BMU search: smallest rank distance, ties to the lowest index."""
+def _offer(best_d, best_u, second_d, second_u, d, u):
+    """Insert unit u at rank distance d into a top two.
+
+    Candidates are ordered by (distance, unit index): the best is the
+    lowest-index unit at the smallest distance, the second the best of the
+    others. Scanning units in index order with a strict ``<`` gives the same
+    answer, so top twos of unit ranges merge into the top two of the map.
+    """
+    if d < best_d or (d == best_d and u < best_u):
+        return d, u, best_d, best_u
+    if d < second_d or (d == second_d and (second_u < 0 or u < second_u)):
+        return best_d, best_u, d, u
+    return best_d, best_u, second_d, second_u
+
+
+@inline_jit
+def _nearest_units(weights, x, metric):
+    """Plain BMU search: the top two units for x (see :func:`_offer`)."""
     x_norm = vector_norm(x)
-    best = np.inf
-    best_u = 0
+    best_d, best_u, second_d, second_u = np.inf, 0, np.inf, -1
     for u in range(weights.shape[0]):
-        acc = row_distance(metric, weights, u, x, x_norm)
-        if acc < best:
-            best = acc
-            best_u = u
-    return best_u
+        d = row_distance(metric, weights, u, x, x_norm)
+        best_d, best_u, second_d, second_u = _offer(best_d, best_u, second_d, second_u, d, u)
+    return best_d, best_u, second_d, second_u
 
 
 @inline_jit
 def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, has_next, lo, hi):
-    """One iteration's work on units lo .. hi - 1; returns the next BMU among them.
+    """One iteration's work on units lo .. hi - 1; returns the top two for y among them.
 
     Pass 1, over scalars: each unit's factor l * influence, grouped as the
     tutorial does, w + (l * h) * (t - w). Keeping the exp and the grid
@@ -53,9 +66,10 @@ def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, h
     they cost 1.6x on the tutorial's map.
 
     Pass 2, the fused sweep over the weights: pull each unit towards x, then
-    take its distance to y while the row is in cache. Returns (smallest
-    rank distance, its unit), the lowest index on ties; with no next sample
-    (``has_next`` False) only the update runs and (inf, lo) returns.
+    take its distance to y while the row is in cache. Returns the top two
+    (best distance, best unit, second distance, second unit) for y, the
+    next sample; with no next sample (``has_next`` False) only the update
+    runs and (inf, lo, inf, -1) returns.
     """
     real = weights.dtype.type  # float32 maps stay float32 in the loops
     bmu_r = coords[bmu, 0]
@@ -65,26 +79,33 @@ def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, h
         d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, period_r, period_c, weight_r, weight_c)
         factors[u] = real(lr * neighborhood(kind, d2, s))
     y_norm = vector_norm(y) if has_next else 0.0
-    best = np.inf
-    best_u = lo  # a valid unit even if every distance overflowed
+    # lo, not -1: a valid unit even if every distance overflowed
+    best_d, best_u, second_d, second_u = np.inf, lo, np.inf, -1
     for u in range(lo, hi):
         f = factors[u]
         if has_next:
             if f != 0.0:
-                acc = update_row_and_distance(metric, weights, u, f, x, y, y_norm)
+                d = update_row_and_distance(metric, weights, u, f, x, y, y_norm)
             else:
-                acc = row_distance(metric, weights, u, y, y_norm)
-            if acc < best:
-                best = acc
-                best_u = u
+                d = row_distance(metric, weights, u, y, y_norm)
+            best_d, best_u, second_d, second_u = _offer(best_d, best_u, second_d, second_u, d, u)
         elif f != 0.0:
             update_row(weights, u, f, x)
-    return best, best_u
+    return best_d, best_u, second_d, second_u
 
 
 @inline_jit
-def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus,
-                 n_chunks):
+def _count_errors(errors, metric, coords, geometry, max_d2, best_d, best_u, second_u):
+    """Add one BMU search to the running errors: [sum of BMU distances, not-adjacent count, searches]."""
+    errors[0] += to_metric(metric, best_d)
+    if second_u >= 0 and grid_d2(coords, geometry, best_u, second_u) > max_d2:
+        errors[1] += 1.0
+    errors[2] += 1.0
+
+
+@inline_jit
+def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, max_d2, stop, state,
+                 bmus, errors, n_chunks):
     """Run iterations state[0] .. stop - 1 of an online training plan.
 
     X             IN    (n_samples, n_features), same dtype as weights
@@ -96,11 +117,17 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     sigma         IN    (n_iterations,) float64
     kind          IN    int, a code from kernels.neighborhoods
     metric        IN    int, a code from kernels.distances
+    max_d2        IN    float, largest squared grid distance counted as adjacent
     stop          IN    int, first iteration not to run
     state         INOUT (2,) int64: [next iteration, its BMU or -1 if unknown];
                         on return [stop, BMU of iteration stop or -1]
     bmus          OUT   (stop - state[0],) int64, the BMU of each iteration
                         run, or a length-0 array to skip recording them
+    errors        INOUT (3,) float64: every BMU search made here adds its
+                        sample's distance to its BMU (errors[0]), 1 if the
+                        two best units are not adjacent (errors[1]) and 1 to
+                        the count of searches (errors[2]): the running
+                        quantization and topographic errors, for free
     n_chunks      IN    int, contiguous unit ranges swept in parallel (1 = serial)
 
     Weights are indexed as ``weights[u, k]`` rather than through a row view
@@ -108,19 +135,19 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     tutorial's 5x5 map.
 
     Every unit's arithmetic is the same whatever ``n_chunks``, and the
-    per-chunk minima are reduced in unit order with a strict ``<``, so the
-    map and the BMUs do not depend on the number of chunks or threads.
+    per-chunk top twos merge by (distance, unit index), so the map and the
+    BMUs do not depend on the number of chunks or threads.
     """
     n_units = weights.shape[0]
     n_iterations = samples.shape[0]
     start = state[0]
     record = bmus.shape[0] > 0
     factors = np.empty(n_units, dtype=weights.dtype)
-    chunk_best = np.empty(n_chunks)
-    chunk_unit = np.empty(n_chunks, dtype=np.int64)
+    top = np.empty((n_chunks, 4))  # per chunk: best d, best u, second d, second u
     bmu = state[1]
     if bmu < 0 and start < stop:
-        bmu = _nearest_unit(weights, X[samples[start]], metric)
+        best_d, bmu, _, second_u = _nearest_units(weights, X[samples[start]], metric)
+        _count_errors(errors, metric, coords, geometry, max_d2, best_d, bmu, second_u)
     for i in range(start, stop):
         if record:
             bmus[i - start] = bmu
@@ -128,45 +155,53 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
         has_next = i + 1 < n_iterations
         y = X[samples[i + 1]] if has_next else x
         if n_chunks == 1:
-            best, next_bmu = _sweep(weights, coords, bmu, geometry, kind, metric, learning_rate[i], sigma[i],
-                                    factors, x, y, has_next, 0, n_units)
+            best_d, best_u, _, second_u = _sweep(weights, coords, bmu, geometry, kind, metric, learning_rate[i],
+                                                 sigma[i], factors, x, y, has_next, 0, n_units)
         else:
             for c in prange(n_chunks):
                 lo = c * n_units // n_chunks
                 hi = (c + 1) * n_units // n_chunks
-                chunk_best[c], chunk_unit[c] = _sweep(weights, coords, bmu, geometry, kind, metric,
-                                                      learning_rate[i], sigma[i], factors, x, y, has_next, lo, hi)
-            best = chunk_best[0]
-            next_bmu = chunk_unit[0]
-            for c in range(1, n_chunks):
-                if chunk_best[c] < best:
-                    best = chunk_best[c]
-                    next_bmu = chunk_unit[c]
-        bmu = next_bmu
+                top[c, 0], top[c, 1], top[c, 2], top[c, 3] = _sweep(
+                    weights, coords, bmu, geometry, kind, metric, learning_rate[i], sigma[i], factors, x, y,
+                    has_next, lo, hi)
+            best_d, best_u, second_d, second_u = np.inf, 0, np.inf, -1
+            for c in range(n_chunks):
+                for rank in range(2):
+                    u = int(top[c, 2 * rank + 1])
+                    if u >= 0:
+                        best_d, best_u, second_d, second_u = _offer(best_d, best_u, second_d, second_u,
+                                                                    top[c, 2 * rank], u)
+        if has_next:
+            _count_errors(errors, metric, coords, geometry, max_d2, best_d, best_u, second_u)
+        bmu = best_u
     state[0] = stop
     state[1] = bmu if stop < n_iterations else -1
 
 
 @strict_jit
-def online_strict(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus):
+def online_strict(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, max_d2, stop, state,
+                  bmus, errors):
     """Fused online iterations, exact IEEE arithmetic. See :func:`_online_body`."""
-    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus, 1)
+    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, max_d2, stop, state,
+                 bmus, errors, 1)
 
 
 @fast_jit
-def online_fast(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus):
+def online_fast(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, max_d2, stop, state,
+                bmus, errors):
     """Fused online iterations, fastmath flag set. See :func:`_online_body`."""
-    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus, 1)
+    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, max_d2, stop, state,
+                 bmus, errors, 1)
 
 
 @parallel_jit
-def online_parallel(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus,
-                    n_chunks):
+def online_parallel(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, max_d2, stop, state,
+                    bmus, errors, n_chunks):
     """Fused online iterations, fastmath, each sweep split into ``n_chunks`` parallel unit ranges.
 
     Bit for bit the result of :func:`online_fast`. ``n_chunks`` is passed in
     (normally ``numba.get_num_threads()``): calling that inside the kernel
     makes numba refuse to cache it.
     """
-    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, stop, state, bmus,
-                 n_chunks)
+    _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, max_d2, stop, state,
+                 bmus, errors, n_chunks)
