@@ -4,6 +4,9 @@ Every builder is deterministic given ``random_state`` and draws from its
 own ``numpy.random.default_rng``.
 """
 
+import csv
+from importlib import resources
+
 import numpy as np
 
 
@@ -42,3 +45,46 @@ def make_mnist_like(n_samples=70_000, n_features=784, dtype=np.float32, random_s
     X += rng.normal(0.0, 0.1, (n_samples, n_features)).astype(dtype)
     np.clip(X, 0.0, 1.0, out=X)
     return X
+
+
+def load_iris():
+    """Fisher's iris flowers, shipped with fastsom (``fastsom/data/iris.csv``).
+
+    Returns
+    -------
+    X : ndarray, shape (150, 4), float64
+        Sepal length, sepal width, petal length, petal width, in cm.
+    y : ndarray, shape (150,), int64
+        Species index into ``names``.
+    names : list of str
+        ``["setosa", "versicolor", "virginica"]``.
+    feature_names : list of str
+    """
+    with resources.files("fastsom").joinpath("data/iris.csv").open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, rows = rows[0], rows[1:]
+    names = sorted({row[-1] for row in rows}, key=[row[-1] for row in rows].index)
+    X = np.array([[float(v) for v in row[:-1]] for row in rows])
+    y = np.array([names.index(row[-1]) for row in rows], dtype=np.int64)
+    return X, y, names, header[:-1]
+
+
+def load_digits():
+    """scikit-learn's 8x8 handwritten digits (1,797 x 64, values 0..16), if scikit-learn is installed.
+
+    Returns
+    -------
+    X : ndarray, shape (1797, 64), float64
+    y : ndarray, shape (1797,), int64
+
+    Raises
+    ------
+    ImportError
+        Without scikit-learn (``pip install scikit-learn``).
+    """
+    try:
+        from sklearn.datasets import load_digits as sklearn_digits
+    except ImportError as error:
+        raise ImportError("the digits data come with scikit-learn: pip install scikit-learn") from error
+    digits = sklearn_digits()
+    return digits.data.astype(np.float64), digits.target.astype(np.int64)

@@ -59,3 +59,22 @@ def topographic_error(X, weights, coords, geometry, max_d2, metric=EUCLIDEAN):
     not_adjacent = np.empty(bmu.shape[0], dtype=np.bool_)
     _bmu.count_not_adjacent(bmu, second, coords, geometry, float(max_d2), not_adjacent)
     return float(np.mean(not_adjacent))
+
+
+def bmu_purity(bmu, labels):
+    """Share of samples whose label is the most common label among their BMU's samples.
+
+    1.0 when every unit holds a single class; a measure of how well a map
+    separates known classes (the tutorial's iris and digits pictures).
+    Ties between labels in a unit count the smallest label as the majority.
+
+    Parameters
+    ----------
+    bmu : ndarray (n_samples,) int
+    labels : ndarray (n_samples,) of hashable labels
+    """
+    bmu = np.asarray(bmu)
+    _, codes = np.unique(np.asarray(labels), return_inverse=True)
+    counts = np.zeros((int(bmu.max()) + 1, int(codes.max()) + 1), dtype=np.int64)
+    np.add.at(counts, (bmu, codes), 1)
+    return float(counts.max(axis=1).sum() / len(bmu))
