@@ -44,7 +44,7 @@ for dtype in ("float64", "float32"):
     def args():
         return (X, rng.random((4, 3)).astype(dtype), *topology.make_grid(2, 2),
                 np.zeros(5, dtype=np.int64), np.full(5, 0.1), np.full(5, 1.0),
-                0, 0, 2.0, 5, np.array([0, -1], dtype=np.int64), np.empty(0, dtype=np.int64), np.zeros(3))
+                0, 0, 2.0, 5, np.array([0, -1, -1], dtype=np.int64), np.empty(0, dtype=np.int64), np.zeros(4))
     for name in ("first", "second"):
         a = args()
         t = time.perf_counter()

@@ -182,10 +182,10 @@ def kernel_contender(kernel, threaded=False):
         no_bmus = np.empty(0, dtype=np.int64)
 
         def setup():
-            state = np.array([0, -1], dtype=np.int64)
+            state = np.array([0, -1, -1], dtype=np.int64)
             extra = (numba.get_num_threads(),) if threaded else ()
             return (X, weights.copy(), coords, geometry, plan.sample_indices, learning_rate, sigma, kind,
-                    EUCLIDEAN, 2.0, wl.n_iterations, state, no_bmus, np.zeros(3), *extra), {}
+                    EUCLIDEAN, 2.0, wl.n_iterations, state, no_bmus, np.zeros(4), *extra), {}
 
         return kernel, setup, wl.n_iterations, (wl.neighborhood, wl.schedules)
 
@@ -259,7 +259,7 @@ def _run_kernel(kernel, X, initial_weights, samples, learning_rate, sigma, neigh
     bmus = np.empty(len(samples), dtype=np.int64)
     kernel(X, weights, *topology.make_grid(n_rows, n_cols), samples,
            learning_rate, sigma, NEIGHBORHOODS[neighborhood], EUCLIDEAN, 2.0, len(samples),
-           np.array([0, -1], dtype=np.int64), bmus, np.zeros(3))
+           np.array([0, -1, -1], dtype=np.int64), bmus, np.zeros(4))
     return weights.reshape(initial_weights.shape), bmus
 
 

@@ -34,7 +34,8 @@ class Monitor:
         ``tol`` for ``n_iter_no_change`` consecutive reports.
     """
 
-    def __init__(self, total, unit, verbose, callbacks, early_stopping, tol, n_iter_no_change, progress=ProgressBar):
+    def __init__(self, total, unit, verbose, callbacks, early_stopping, tol, n_iter_no_change, progress=ProgressBar,
+                 first_step=0):
         self.bar = progress(total, unit=unit) if verbose else None
         self.callbacks = callbacks
         self.early_stopping = early_stopping
@@ -42,14 +43,18 @@ class Monitor:
         self.n_iter_no_change = n_iter_no_change
         self.best = float("inf")
         self.stale = 0
-        self.step = 0
+        self.step = first_step  # steps keep counting across partial_fit calls
         self.history = []
 
-    def report(self, n_done, quantization_error, topographic_error):
-        """Record one block or epoch; raises :class:`StopTraining` to stop early."""
+    def report(self, n_done, n_iter, quantization_error, topographic_error):
+        """Record one block or epoch; raises :class:`StopTraining` to stop early.
+
+        ``n_done`` counts this run (for the progress bar), ``n_iter`` the
+        estimator's whole training (``n_iter_``, across ``partial_fit``).
+        """
         if self.bar is not None:
             self.bar.update(n_done)
-        info = dict(step=self.step, n_iter=n_done, quantization_error=quantization_error,
+        info = dict(step=self.step, n_iter=n_iter, quantization_error=quantization_error,
                     topographic_error=topographic_error)
         self.history.append(info)
         self.step += 1

@@ -39,6 +39,11 @@ BLOCK_ELEMENTS = 2**25
 PARALLEL_MIN_ELEMENTS = 16_384
 
 
+def new_state():
+    """The state of an online run that has not started: iteration 0, BMU unknown."""
+    return np.array([0, -1, -1], dtype=np.int64)
+
+
 def default_block_size(n_units, n_features):
     """Iterations per kernel call."""
     return max(1, BLOCK_ELEMENTS // (n_units * n_features))
@@ -82,7 +87,7 @@ def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigm
     kind           IN    int, neighbourhood code
     metric         IN    int, distance code
     max_d2         IN    float, squared grid distance of adjacent units (for the running topographic error)
-    state          INOUT (2,) int64: [next iteration, its BMU or -1]
+    state          INOUT (3,) int64: [next iteration, its BMU or -1, its second unit]
     bmus           OUT   (n_iterations,) int64 or None
     on_block       called after each block as ``on_block(n_done, errors)``: the
                    iterations done so far, and the block's running errors
@@ -95,16 +100,16 @@ def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigm
     if block_size is None:
         block_size = default_block_size(*weights.shape)
     no_bmus = np.empty(0, dtype=np.int64)
-    errors = np.zeros(3)
+    errors = np.zeros(4)
     while state[0] < n_iterations:
         start = int(state[0])
         stop = min(n_iterations, start + block_size)
         out = no_bmus if bmus is None else bmus[start:stop]
-        errors[:] = 0.0
+        errors[:3] = 0.0  # errors[3] carries the pending BMU's distance across blocks
         kernel(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, float(max_d2), stop,
                state, out, errors, *extra)
         if on_block is not None:
-            on_block(int(state[0]), errors.copy())
+            on_block(int(state[0]), errors[:3].copy())
 
 
 def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborhood="gaussian_cutoff",
@@ -191,6 +196,6 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     bmus = np.empty(n_iterations, dtype=np.int64)
     run_online(
         X, trained, *grid_module.make_grid(n_rows, n_cols, topology, toroidal),
-        sample_indices, *schedules, kind, metric, strict=strict, state=np.array([0, -1], dtype=np.int64), bmus=bmus,
+        sample_indices, *schedules, kind, metric, strict=strict, state=new_state(), bmus=bmus,
     )
     return trained.reshape(n_rows, n_cols, n_features), bmus

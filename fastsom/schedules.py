@@ -107,5 +107,5 @@ def evaluate(schedule, start, end, n_steps, name="schedule"):
     bad = ~(np.isfinite(values) & (values > 0))
     if bad.any():
         step = int(np.argmax(bad))
-        raise ValueError(f"{name} gives {values[step]!r} at step {step}; every value must be a finite number > 0")
+        raise ValueError(f"{name} gives {float(values[step])} at step {step}; every value must be a finite number > 0")
     return np.ascontiguousarray(values, dtype=np.float64)

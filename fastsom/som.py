@@ -27,7 +27,7 @@ from ._validation import (
 )
 from .distances import DISTANCES
 from .neighborhoods import NEIGHBORHOODS
-from .online import run_online
+from .online import new_state, run_online
 from .plan import make_plan
 from .tutorial import initial_radius
 
@@ -269,8 +269,12 @@ class SOM(ParamsMixin):
 
     # -------------------------------------------------------------- data
 
-    def _validate_X(self, X, reset):
-        """check_X plus scikit-learn's feature-name bookkeeping."""
+    def _validate_X(self, X, reset, stacklevel=3):
+        """check_X plus scikit-learn's feature-name bookkeeping.
+
+        ``stacklevel`` makes warnings point at the user's line: 3 from a
+        public method calling this directly, 4 through ``_check_X_fitted``.
+        """
         names = _feature_names(X)
         if reset:
             if names is not None:
@@ -284,10 +288,10 @@ class SOM(ParamsMixin):
                                  f"fitted with {list(fitted)}, got {list(names)}")
             if fitted is not None and names is None:
                 warnings.warn(f"X does not have valid feature names, but {type(self).__name__} was fitted with "
-                              "feature names", UserWarning, stacklevel=3)
+                              "feature names", UserWarning, stacklevel=stacklevel)
             if fitted is None and names is not None:
                 warnings.warn(f"X has feature names, but {type(self).__name__} was fitted without feature names",
-                              UserWarning, stacklevel=3)
+                              UserWarning, stacklevel=stacklevel)
         dtype = self._weights.dtype if not reset else check_dtype(self.dtype)
         n_features = None if reset else self.n_features_in_
         return check_X(X, dtype, n_features=n_features, owner=type(self).__name__)
@@ -381,14 +385,16 @@ class SOM(ParamsMixin):
         steps = np.minimum(first_step + np.arange(n_run), settings["n_steps"] - 1)
         sigma = np.ascontiguousarray(settings["sigma"][steps])
         monitor = Monitor(n_run, "it" if online else "epoch", self.verbose, settings["callbacks"],
-                          self.early_stopping, self.tol, self.n_iter_no_change, progress=ProgressBar)
+                          self.early_stopping, self.tol, self.n_iter_no_change, progress=ProgressBar,
+                          first_step=len(self.history_))
         common = (self._weights, *self._grid)
-        state = np.array([0, -1], dtype=np.int64)
+        state = new_state()
         try:
             if online:
                 def on_block(n_done, errors):
                     self.n_iter_ = first_step + n_done
-                    monitor.report(n_done, errors[0] / max(errors[2], 1), errors[1] / max(errors[2], 1))
+                    monitor.report(n_done, self.n_iter_, errors[0] / max(errors[2], 1),
+                                   errors[1] / max(errors[2], 1))
 
                 learning_rate = np.ascontiguousarray(settings["learning_rate"][steps])
                 run_online(X, *common, samples, learning_rate, sigma, settings["kind"], settings["metric"],
@@ -399,7 +405,7 @@ class SOM(ParamsMixin):
 
                 def on_epoch(epoch, quantization_error, topographic_error):
                     self.n_iter_ = first_step + epoch + 1
-                    monitor.report(epoch + 1, quantization_error, topographic_error)
+                    monitor.report(epoch + 1, self.n_iter_, quantization_error, topographic_error)
 
                 run_batch(X, *common, sigma, settings["kind"], settings["metric"], settings["max_d2"],
                           state=state, on_epoch=on_epoch)
@@ -407,7 +413,7 @@ class SOM(ParamsMixin):
             pass
         finally:
             self.n_iter_ = first_step + int(state[0])
-            self.history_ = getattr(self, "history_", []) + monitor.history
+            self.history_ = self.history_ + monitor.history
             monitor.close()
 
     def fit_predict(self, X, y=None):
@@ -426,7 +432,7 @@ class SOM(ParamsMixin):
 
     def _check_X_fitted(self, X):
         self._check_fitted()
-        return self._validate_X(X, reset=False)
+        return self._validate_X(X, reset=False, stacklevel=4)
 
     def predict(self, X):
         """Best matching unit of each sample.

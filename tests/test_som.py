@@ -15,7 +15,7 @@ import fastsom.online
 import fastsom.som
 from fastsom import SOM, NotFittedError, make_plan, tutorial_som
 from fastsom.datasets import make_colours
-from fastsom.online import run_online
+from fastsom.online import new_state, run_online
 from fastsom.topology import make_grid
 from fastsom.tutorial import TUTORIAL_PARAMS
 
@@ -373,7 +373,7 @@ def test_interrupted_fit_keeps_the_map_trained_so_far(monkeypatch, X, strict):
     ref = initial.copy()
     run_online(X, ref, *make_grid(3, 3), plan.sample_indices[:STOP_AT],
                settings["learning_rate"][:STOP_AT], settings["sigma"][:STOP_AT], settings["kind"], settings["metric"],
-               strict=strict, state=np.array([0, -1], dtype=np.int64), block_size=STOP_AT)
+               strict=strict, state=new_state(), block_size=STOP_AT)
     assert not np.array_equal(som._weights, initial), "the interrupted fit kept its progress"
     assert_array_equal(som._weights, ref, err_msg=f"strict={strict}")
 

@@ -16,11 +16,11 @@ def run(kernel, *extra, n_rows=5, n_cols=7, n_features=6, n_iterations=300):
     weights = plan.initial_weights.reshape(n_rows * n_cols, n_features).copy()
     learning_rate = np.linspace(0.5, 0.01, n_iterations)
     sigma = np.linspace(3.0, 0.5, n_iterations)
-    state = np.array([0, -1], dtype=np.int64)
+    state = np.array([0, -1, -1], dtype=np.int64)
     bmus = np.empty(n_iterations, dtype=np.int64)
     kernel(X, weights, *topology.make_grid(n_rows, n_cols), plan.sample_indices,
            learning_rate, sigma, NEIGHBORHOODS["gaussian"], DISTANCES["euclidean"], 2.0, n_iterations, state, bmus,
-           np.zeros(3), *extra)
+           np.zeros(4), *extra)
     return weights, bmus
 
 

@@ -119,15 +119,18 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     metric        IN    int, a code from kernels.distances
     max_d2        IN    float, largest squared grid distance counted as adjacent
     stop          IN    int, first iteration not to run
-    state         INOUT (2,) int64: [next iteration, its BMU or -1 if unknown];
-                        on return [stop, BMU of iteration stop or -1]
+    state         INOUT (3,) int64: [next iteration, its BMU or -1 if unknown,
+                        its second-best unit]; on return the same for
+                        iteration ``stop`` (BMU -1 when the plan is done)
     bmus          OUT   (stop - state[0],) int64, the BMU of each iteration
                         run, or a length-0 array to skip recording them
-    errors        INOUT (3,) float64: every BMU search made here adds its
-                        sample's distance to its BMU (errors[0]), 1 if the
-                        two best units are not adjacent (errors[1]) and 1 to
-                        the count of searches (errors[2]): the running
-                        quantization and topographic errors, for free
+    errors        INOUT (4,) float64: each iteration run adds its sample's
+                        distance to its BMU (errors[0]), 1 if its two best
+                        units are not adjacent (errors[1]) and 1 to the count
+                        (errors[2]): the running quantization and topographic
+                        errors, for free. errors[3] carries the distance of
+                        the next iteration's BMU (found by this call's last
+                        sweep) to the call that runs it.
     n_chunks      IN    int, contiguous unit ranges swept in parallel (1 = serial)
 
     Weights are indexed as ``weights[u, k]`` rather than through a row view
@@ -145,12 +148,14 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     factors = np.empty(n_units, dtype=weights.dtype)
     top = np.empty((n_chunks, 4))  # per chunk: best d, best u, second d, second u
     bmu = state[1]
+    second_u = state[2]
+    best_d = errors[3]
     if bmu < 0 and start < stop:
         best_d, bmu, _, second_u = _nearest_units(weights, X[samples[start]], metric)
-        _count_errors(errors, metric, coords, geometry, max_d2, best_d, bmu, second_u)
     for i in range(start, stop):
         if record:
             bmus[i - start] = bmu
+        _count_errors(errors, metric, coords, geometry, max_d2, best_d, bmu, second_u)
         x = X[samples[i]]
         has_next = i + 1 < n_iterations
         y = X[samples[i + 1]] if has_next else x
@@ -171,11 +176,11 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
                     if u >= 0:
                         best_d, best_u, second_d, second_u = _offer(best_d, best_u, second_d, second_u,
                                                                     top[c, 2 * rank], u)
-        if has_next:
-            _count_errors(errors, metric, coords, geometry, max_d2, best_d, best_u, second_u)
         bmu = best_u
     state[0] = stop
     state[1] = bmu if stop < n_iterations else -1
+    state[2] = second_u
+    errors[3] = best_d
 
 
 @strict_jit
