@@ -388,7 +388,7 @@ class SOM(ParamsMixin):
                           self.early_stopping, self.tol, self.n_iter_no_change, progress=ProgressBar,
                           first_step=len(self.history_))
         common = (self._weights, *self._grid)
-        state = new_state()
+        state = new_state() if online else np.zeros(1, dtype=np.int64)  # online: see kernels.online
         try:
             if online:
                 def on_block(n_done, errors):

@@ -1,0 +1,217 @@
+"""Batch training (Kohonen's batch map): the Python driver around the batch kernels.
+
+Each epoch assigns every sample to its best matching unit (BMU) under the
+current weights, sums the samples per BMU (``S[v]``) and counts them
+(``n[v]``), then replaces every unit by the neighbourhood-weighted mean of
+the data::
+
+    w[u] = sum_v h(d2(u, v), sigma) S[v]  /  sum_v h(d2(u, v), sigma) n[v]
+
+(Kohonen, "Self-Organizing Maps", 3rd ed., section 3.14; the literal
+version is ``reference.batch.train_batch``.) A unit whose denominator is 0
+keeps its vector.
+
+**No learning rate.** The batch map has none: an epoch replaces each unit
+by a weighted mean of the data, it does not step towards it. The ``SOM``
+estimator's ``learning_rate`` (and its schedule) does not apply to batch
+training; only the radius ``sigma`` varies from epoch to epoch.
+
+**Neighbourhoods.** The formula is a weighted mean only for weights >= 0.
+The mexican hat gives units beyond sigma negative weight; the denominator
+can then be 0, negative or close to 0, and the result can leave the data's
+range: the batch map is ill-posed with it. It is computed as written
+(a zero denominator keeps the old vector), but it is not a sensible choice
+for batch training.
+
+How an epoch runs, and what it costs (see ``kernels/batch.py``):
+
+* BMUs in chunks of samples: ``G = X_chunk @ weights.T`` is one BLAS GEMM
+  (sgemm for float32 maps, dgemm for float64) into a reused buffer, on
+  BLAS's threads; a serial numba kernel then turns each row of ``G`` into
+  the best and second-best unit (a vectorised scan, ~0.5-1 ns per unit and
+  sample) and adds the samples to the sums. Serial on purpose: a numba
+  parallel region right after a GEMM fights OpenBLAS's still-spinning
+  threads for the cores (one epoch of 70,000 x 784 on a 20x20 map: 0.30 s
+  serial, 0.50 s parallel, GEMM alone 0.24 s, on 2 cores). Manhattan and
+  chebyshev have no GEMM form; they are computed term by term on all numba
+  threads.
+* Sums and counts in float64, in sample order (deterministic).
+* Smoothing ``H @ [S, n]`` without forming ``H`` (n_units x n_units): the
+  gaussian is separable on the lattice (rows, then columns); the other
+  neighbourhoods are applied sparsely over their support. The mexican hat
+  never vanishes; it is truncated beyond 8 sigma, where
+  ``|h| = 63 exp(-32) < 1e-12`` (:func:`support_radius2`).
+
+Peak memory beyond the data: ``O(chunk_size * n_units)`` for ``G`` (about
+16 MB, see :func:`default_chunk_size`), ``O(n_units * n_features)`` for the
+statistics, the smoothing scratch (twice that on hexagonal maps, whose
+lattice has twice as many cells as units) and the new weights, and 8 bytes
+per sample for the squared norms of the data (euclidean and cosine), plus
+17 bytes per chunk row for the BMUs, distances and adjacency flags.
+
+An epoch is atomic: the new weights are computed into a scratch array and
+copied in, together with the epoch count in ``state``, by one compiled call,
+so Ctrl-C leaves the weights of a whole number of epochs and ``state`` says
+how many. The map does not depend on the number of threads or on the chunk
+size, bit for bit.
+"""
+
+import math
+
+import numba
+import numpy as np
+
+from .kernels import batch as _kernels
+from .kernels.distances import COSINE, EUCLIDEAN
+from .kernels.neighborhoods import GAUSSIAN, MEXICAN_HAT
+
+#: Size of one chunk's GEMM products ``G`` (chunk_size x n_units) in bytes,
+#: counted in float64 whatever the dtype. See :func:`default_chunk_size`.
+CHUNK_BYTES = 16 * 2**20
+
+#: The mexican hat is truncated beyond this many sigmas (|h| < 1e-12 there).
+MEXICAN_HAT_REACH = 8.0
+
+
+def default_chunk_size(n_units):
+    """Samples per BMU chunk: the chunk's products ``G`` take about :data:`CHUNK_BYTES`.
+
+    At least 1; a multiple of 64 when more than 64, so GEMM blocks stay whole.
+    """
+    rows = CHUNK_BYTES // (8 * n_units)
+    if rows > 64:
+        rows -= rows % 64
+    return max(1, rows)
+
+
+def support_radius2(kind, sigma):
+    """Squared grid distance beyond which the smoothing skips units, for a truncated neighbourhood.
+
+    Exact for bubble, gaussian_cutoff and triangle (0 beyond sigma). The
+    mexican hat is cut at ``MEXICAN_HAT_REACH * sigma``: there
+    ``|h| = 63 exp(-32) ~ 8e-13``, and it decreases beyond.
+    """
+    if kind == MEXICAN_HAT:
+        return (MEXICAN_HAT_REACH * sigma) ** 2
+    return sigma * sigma
+
+
+def lattice(coords, geometry):
+    """The unit at each lattice cell, ``-1`` where none sits, (L_r, L_c) int64.
+
+    On a torus the lattice is one period along each axis; otherwise it is
+    the bounding box of the units.
+    """
+    cells = coords.astype(np.int64)
+    shape = [int(geometry[axis]) if geometry[axis] > 0 else int(cells[:, axis].max()) + 1 for axis in (0, 1)]
+    cell_unit = np.full(shape, -1, dtype=np.int64)
+    cell_unit[cells[:, 0], cells[:, 1]] = np.arange(coords.shape[0])
+    return cell_unit
+
+
+def smooth(stats, coords, geometry, cell_unit, kind, sigma, out, scratch=None):
+    """``out = H @ stats``, ``H[u, v] = h(d2(u, v), sigma)``, without forming H. No validation.
+
+    stats     IN  (n_units, n_columns) float64
+    coords    IN  (n_units, 2) float64
+    geometry  IN  (4,) float64
+    cell_unit IN  (L_r, L_c) int64, from :func:`lattice`
+    kind      IN  int, neighbourhood code
+    sigma     IN  float
+    out       OUT (n_units, n_columns) float64
+    scratch   (L_r, L_c, n_columns) float64 or None (gaussian only; allocated if None)
+    """
+    if kind == GAUSSIAN:
+        if scratch is None:
+            scratch = np.empty((*cell_unit.shape, stats.shape[1]))
+        _kernels.smooth_gaussian(stats, coords, cell_unit, geometry, float(sigma), scratch, out)
+    else:
+        _kernels.smooth_truncated(stats, coords, cell_unit, geometry, kind, float(sigma),
+                                  float(support_radius2(kind, sigma)), out)
+    return out
+
+
+def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, state, on_epoch=None, chunk_size=None,
+              bmus=None):
+    """Guts of batch training; no input validation.
+
+    X          IN    (n_samples, n_features), C-contiguous, dtype of weights
+    weights    INOUT (n_units, n_features), C-contiguous float32 or float64
+    coords     IN    (n_units, 2) float64, see fastsom.topology
+    geometry   IN    (4,) float64, see fastsom.topology
+    sigmas     IN    (n_epochs,) float64, the radius of each epoch
+    kind       IN    int, neighbourhood code
+    metric     IN    int, distance code
+    max_d2     IN    float, largest squared grid distance counted as adjacent
+                     (for the topographic error)
+    state      INOUT (1,) int64, epochs done: training resumes at epoch
+                     ``state[0]`` and stops after ``len(sigmas)``
+    on_epoch   called as ``on_epoch(epoch, quantization_error, topographic_error)``
+               after each epoch. The errors are those of the epoch's own
+               BMU pass, i.e. of the weights *before* that epoch's update
+               (the map the epoch started from). The topographic error is
+               nan on a one-unit map.
+    chunk_size samples per BMU chunk; default :func:`default_chunk_size`
+    bmus       OUT   (n_samples,) int64 or None: the BMU of every sample in
+                     the last epoch run (under the weights before its update)
+    """
+    n_samples, n_features = X.shape
+    n_units = weights.shape[0]
+    n_epochs = sigmas.shape[0]
+    if chunk_size is None:
+        chunk_size = default_chunk_size(n_units)
+    chunk_size = max(1, min(int(chunk_size), n_samples))
+    gemm = metric in (EUCLIDEAN, COSINE)
+    max_d2 = float(max_d2)
+
+    cell_unit = lattice(coords, geometry)
+    n_columns = n_features + 1
+    stats = np.empty((n_units, n_columns))
+    smoothed = np.empty((n_units, n_columns))
+    scratch = np.empty((*cell_unit.shape, n_columns)) if kind == GAUSSIAN else None
+    new_weights = np.empty_like(weights)
+    totals = np.empty(2)
+    chunk_bmus = np.empty(chunk_size, dtype=np.int64)
+    dist = np.empty(chunk_size)
+    far = np.empty(chunk_size, dtype=np.uint8)
+    if gemm:
+        G = np.empty((chunk_size, n_units), dtype=weights.dtype)
+        x_norm2 = np.empty(n_samples)
+        _kernels.squared_norms(X, x_norm2)
+        unit_term = np.empty(n_units)
+
+    while state[0] < n_epochs:
+        epoch = int(state[0])
+        n_ranges = min(numba.get_num_threads(), n_columns)
+        stats.fill(0.0)
+        totals.fill(0.0)
+        if gemm:
+            _kernels.squared_norms(weights, unit_term)
+            if metric == COSINE:
+                norms = np.sqrt(unit_term)
+                np.divide(1.0, norms, out=unit_term, where=norms > 0)
+                unit_term[norms == 0] = 0.0
+        for lo in range(0, n_samples, chunk_size):
+            hi = min(n_samples, lo + chunk_size)
+            m = hi - lo
+            X_chunk = X[lo:hi]
+            bmu_out = chunk_bmus[:m] if bmus is None else bmus[lo:hi]
+            if gemm:
+                # BLAS threads do the GEMM; the numba kernels after it run
+                # serially, so the two thread pools never compete (see
+                # kernels.batch.best_two_gemm for the timings).
+                np.matmul(X_chunk, weights.T, out=G[:m])
+                _kernels.best_two_gemm(G[:m], unit_term, x_norm2[lo:hi], metric, coords, geometry, max_d2,
+                                       bmu_out, dist[:m], far[:m])
+                _kernels.accumulate(X_chunk, bmu_out, dist[:m], far[:m], stats, totals)
+            else:
+                _kernels.best_two_direct(X_chunk, weights, metric, coords, geometry, max_d2,
+                                         bmu_out, dist[:m], far[:m])
+                _kernels.accumulate_parallel(X_chunk, bmu_out, dist[:m], far[:m], stats, totals, n_ranges)
+        smooth(stats, coords, geometry, cell_unit, kind, sigmas[epoch], smoothed, scratch)
+        _kernels.divide(smoothed, weights, new_weights)
+        _kernels.commit(weights, new_weights, state, epoch + 1)
+        if on_epoch is not None:
+            quantization_error = float(totals[0] / n_samples)
+            topographic_error = float(totals[1] / n_samples) if n_units > 1 else math.nan
+            on_epoch(epoch, quantization_error, topographic_error)

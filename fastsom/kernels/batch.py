@@ -1,0 +1,480 @@
+"""Kernels of Kohonen's batch map: BMUs and sufficient statistics, then smoothing.
+
+One epoch (see :mod:`fastsom.batch` for the driver and
+``reference.batch`` for the literal algorithm):
+
+1. For each chunk of samples, the driver computes ``G = X_chunk @ weights.T``
+   with NumPy (BLAS GEMM, in the weights' dtype). :func:`best_two_gemm` ranks
+   the units of each sample by ``||w_u||^2 - 2 G[i, u]`` (euclidean: the
+   ``||x||^2`` term is the same for every unit, so it is added only to
+   report the distance) or by ``-G[i, u] / |w_u|`` (cosine: dividing by the
+   constant ``|x|`` does not change the order). Manhattan and chebyshev have
+   no GEMM form; :func:`best_two_direct` computes them term by term.
+2. :func:`accumulate` adds each sample to its BMU's row of ``stats``, the
+   per-unit sums ``S`` (columns ``:n_features``) and counts ``n`` (column
+   ``n_features``), in float64.
+3. :func:`smooth_gaussian` or :func:`smooth_truncated` compute
+   ``H @ stats`` (``H[u, v] = h(d2(u, v), sigma)``) without ever forming
+   ``H``, and :func:`divide` turns ``(H S) / (H n)`` into the new weights.
+
+Determinism: every output element is computed in an order fixed by the data
+alone, never by the thread schedule. Rows of ``G`` are independent; the
+accumulation adds samples in sample order (its parallel flavour is split over
+*column ranges*, so each element of ``stats`` still receives its samples one
+by one in sample order, whatever the number of ranges or chunks); each
+smoothed element sums its terms in lattice order. So the map is bit for bit
+the same on 1 or N threads and for any chunk size.
+
+Threads: the GEMM path's per-chunk kernels (:func:`best_two_gemm`,
+:func:`accumulate`) are serial, because they run between BLAS calls whose
+threads are still spinning (timings in :func:`best_two_gemm`); their
+parallel twins exist for callers without BLAS in the loop. The direct BMU
+search and the smoothing run on all numba threads.
+"""
+
+import math
+
+import numpy as np
+
+from .._jit import fast_jit, inline_jit, parallel_jit, prange
+from .distances import COSINE, row_distance, to_metric, vector_norm
+from .grid import grid_d2, position_d2
+from .neighborhoods import neighborhood
+
+#: Samples per parallel task in the BMU kernels.
+ROWS_PER_TASK = 64
+
+#: Interleaved running minima per row in the GEMM BMU search (see _best_two_row).
+LANES = 16
+
+
+@parallel_jit
+def squared_norms(A, out):
+    """Squared euclidean norm of every row, in float64.
+
+    A   IN  (n, n_features), float32 or float64
+    out OUT (n,) float64
+    """
+    n, n_features = A.shape
+    n_tasks = (n + ROWS_PER_TASK - 1) // ROWS_PER_TASK
+    for t in prange(n_tasks):
+        for i in range(t * ROWS_PER_TASK, min(n, (t + 1) * ROWS_PER_TASK)):
+            acc = 0.0
+            for k in range(n_features):
+                a = np.float64(A[i, k])
+                acc += a * a
+            out[i] = acc
+
+
+@inline_jit
+def _far(coords, geometry, max_d2, best_u, next_u):
+    """1 if the two best units are not grid neighbours (0 on a one-unit map)."""
+    if next_u < 0:
+        return 0
+    # Exact: lattice distances are exact in floating point (see fastsom.topology).
+    return 1 if grid_d2(coords, geometry, best_u, next_u) > max_d2 else 0
+
+
+@inline_jit
+def _lex_less(s, u, best_s, best_u):
+    """(s, u) ranks before (best_s, best_u): smaller score, then lower index; anything beats no unit."""
+    return best_u < 0 or s < best_s or (s == best_s and u < best_u)
+
+
+@inline_jit
+def _score(G, unit_term, cosine, i, u):
+    """Rank score of unit u for sample i of the chunk (see :func:`best_two_gemm`)."""
+    g = np.float64(G[i, u])
+    if cosine:
+        return -(g * unit_term[u])
+    return unit_term[u] - 2.0 * g
+
+
+@inline_jit
+def _best_two_row(G, unit_term, cosine, i, lane_s, lane_u):
+    """(best unit, its score, second-best unit or -1) of row i of G, ties to the lower index.
+
+    Units are dealt round-robin to ``LANES`` lanes; each lane keeps its
+    smallest score and that unit (strict ``<`` in increasing unit order keeps
+    the lowest index), in a loop written so that LLVM vectorises it: one
+    compare and two blends per score, no branch. The ``& (u != n_units)``
+    (always true) is what makes it so: with the bare ``s < lane_s[j]``
+    numba's IR keeps a branch that LLVM does not vectorise, 2.2 ns per
+    score against 0.55 ns (one thread, 400 units, float32 products). A
+    sequential scan that tracks the runner-up branches on every unit and
+    cost 2-3x more again.
+    The best unit is the lexicographic minimum of (score, index) over the
+    lanes and the tail; the second best is the minimum over the other
+    lanes' winners, the tail, and the runner-up of the best's own lane (one
+    strided pass over 1 / LANES of the row). This is exactly the two
+    smallest (score, index) pairs, the result of the sequential scan.
+    """
+    n_units = G.shape[1]
+    full = n_units - n_units % LANES
+    for j in range(LANES):
+        lane_s[j] = np.inf
+        lane_u[j] = -1
+    if cosine:
+        for u0 in range(0, full, LANES):
+            for j in range(LANES):
+                s = -(np.float64(G[i, u0 + j]) * unit_term[u0 + j])
+                better = (s < lane_s[j]) & (u0 + j != n_units)
+                lane_s[j] = s if better else lane_s[j]
+                lane_u[j] = u0 + j if better else lane_u[j]
+    else:
+        for u0 in range(0, full, LANES):
+            for j in range(LANES):
+                s = unit_term[u0 + j] - 2.0 * np.float64(G[i, u0 + j])
+                better = (s < lane_s[j]) & (u0 + j != n_units)
+                lane_s[j] = s if better else lane_s[j]
+                lane_u[j] = u0 + j if better else lane_u[j]
+    best_s, best_u, best_lane = np.inf, -1, -1
+    for j in range(LANES):
+        if lane_u[j] >= 0 and _lex_less(lane_s[j], lane_u[j], best_s, best_u):
+            best_s, best_u, best_lane = lane_s[j], lane_u[j], j
+    for u in range(full, n_units):
+        s = _score(G, unit_term, cosine, i, u)
+        if _lex_less(s, u, best_s, best_u):
+            best_s, best_u, best_lane = s, u, -1
+    if best_u < 0:  # every score nan: unit 0, as the sequential scan answers
+        return 0, _score(G, unit_term, cosine, i, 0), -1
+    next_s, next_u = np.inf, -1
+    for j in range(LANES):
+        if j != best_lane and lane_u[j] >= 0 and _lex_less(lane_s[j], lane_u[j], next_s, next_u):
+            next_s, next_u = lane_s[j], lane_u[j]
+    for u in range(full, n_units):
+        if u != best_u:
+            s = _score(G, unit_term, cosine, i, u)
+            if _lex_less(s, u, next_s, next_u):
+                next_s, next_u = s, u
+    if best_lane >= 0:
+        for u in range(best_lane, full, LANES):
+            if u != best_u:
+                s = _score(G, unit_term, cosine, i, u)
+                if _lex_less(s, u, next_s, next_u):
+                    next_s, next_u = s, u
+    return best_u, best_s, next_u
+
+
+@inline_jit
+def _best_two_gemm_body(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far):
+    """Best and second-best unit of each sample of a chunk, from its GEMM products.
+
+    G         IN  (m, n_units), ``X_chunk @ weights.T`` in the weights' dtype
+    unit_term IN  (n_units,) float64: ``||w_u||^2`` (euclidean) or ``1 / |w_u|``
+                  (cosine; 0 for a zero vector, whose cosine distance is 1)
+    x_norm2   IN  (m,) float64, ``||x_i||^2`` of the chunk's samples
+    metric    IN  int, EUCLIDEAN or COSINE (kernels.distances)
+    coords    IN  (n_units, 2) float64, lattice coordinates
+    geometry  IN  (4,) float64, see kernels.grid
+    max_d2    IN  float, largest squared grid distance counted as adjacent
+    bmus      OUT (m,) int64, the best unit (lowest index on ties)
+    dist      OUT (m,) float64, the distance to it in the metric: euclidean
+                  ``sqrt(max(0, ||x||^2 + ||w||^2 - 2 x.w))``, cosine ``1 - cos``
+    far       OUT (m,) uint8, 1 where the two best units are not adjacent
+
+    Scores (euclidean ``||w_u||^2 - 2 G[i, u]``, cosine ``-G[i, u] / |w_u|``)
+    are formed in float64 from the float32 or float64 products. The best and
+    second best are the two smallest (score, index) pairs, which is what
+    ``kernels.bmu.best_two_units`` finds with its sequential scan.
+    """
+    m = G.shape[0]
+    cosine = metric == COSINE
+    n_tasks = (m + ROWS_PER_TASK - 1) // ROWS_PER_TASK
+    for t in prange(n_tasks):
+        lane_s = np.empty(LANES)
+        lane_u = np.empty(LANES, dtype=np.int64)
+        for i in range(t * ROWS_PER_TASK, min(m, (t + 1) * ROWS_PER_TASK)):
+            best_u, best_s, next_u = _best_two_row(G, unit_term, cosine, i, lane_s, lane_u)
+            if cosine:
+                x_norm = math.sqrt(x_norm2[i])
+                dist[i] = 1.0 + best_s / x_norm if x_norm > 0.0 else 1.0
+            else:
+                # ||x - w||^2 = ||x||^2 + (||w||^2 - 2 x.w); the cancellation
+                # can leave a tiny negative for a sample sitting on its unit.
+                dist[i] = math.sqrt(max(0.0, x_norm2[i] + best_s))
+            bmus[i] = best_u
+            far[i] = _far(coords, geometry, max_d2, best_u, next_u)
+
+
+@fast_jit
+def best_two_gemm(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far):
+    """Serial :func:`_best_two_gemm_body`, for use between multithreaded BLAS calls.
+
+    The driver calls this right after each chunk's GEMM. OpenBLAS's threads
+    keep spinning for a while after a call returns; a numba parallel region
+    started then competes with them for the cores. Measured on 2 cores, one
+    epoch of 70,000 x 784 on a 20x20 map: GEMM alone 0.24 s, GEMM + serial
+    kernels 0.30 s, GEMM + parallel kernels 0.50 s.
+    """
+    _best_two_gemm_body(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far)
+
+
+@parallel_jit
+def best_two_gemm_parallel(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far):
+    """:func:`_best_two_gemm_body` over all numba threads; bit for bit the serial result."""
+    _best_two_gemm_body(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far)
+
+
+@parallel_jit
+def best_two_direct(X, weights, metric, coords, geometry, max_d2, bmus, dist, far):
+    """Best and second-best unit of each sample, distances computed term by term.
+
+    For the metrics without a GEMM form (manhattan, chebyshev); any metric
+    code of kernels.distances works.
+
+    X        IN  (m, n_features), the chunk's samples, dtype of weights
+    weights  IN  (n_units, n_features)
+    metric   IN  int, a code from kernels.distances
+    coords, geometry, max_d2, bmus, dist, far: as :func:`best_two_gemm`
+    """
+    m = X.shape[0]
+    n_units = weights.shape[0]
+    n_tasks = (m + ROWS_PER_TASK - 1) // ROWS_PER_TASK
+    for t in prange(n_tasks):
+        for i in range(t * ROWS_PER_TASK, min(m, (t + 1) * ROWS_PER_TASK)):
+            x = X[i]
+            x_norm = vector_norm(x)
+            best_u, best_s = 0, row_distance(metric, weights, 0, x, x_norm)
+            next_u, next_s = -1, np.inf
+            for u in range(1, n_units):
+                s = row_distance(metric, weights, u, x, x_norm)
+                if s < best_s:
+                    next_u, next_s = best_u, best_s
+                    best_u, best_s = u, s
+                elif s < next_s or next_u < 0:
+                    next_u, next_s = u, s
+            bmus[i] = best_u
+            dist[i] = to_metric(metric, best_s)
+            far[i] = _far(coords, geometry, max_d2, best_u, next_u)
+
+
+@inline_jit
+def _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges):
+    """Add a chunk's samples to their BMUs' sums and counts, and its errors to the totals.
+
+    X        IN    (m, n_features), the chunk's samples
+    bmus     IN    (m,) int64
+    dist     IN    (m,) float64, each sample's distance to its BMU
+    far      IN    (m,) uint8, 1 where the two best units are not adjacent
+    stats    INOUT (n_units, n_columns) float64, n_columns >= n_features + 1:
+                   sums in columns :n_features, count in column n_features;
+                   any further columns are padding and stay untouched
+    totals   INOUT (2,) float64: [sum of dist, number of far samples]
+    n_ranges IN    int, column ranges accumulated in parallel (1 = serial)
+
+    Each thread owns a range of columns and walks all samples in order, so
+    every element of ``stats`` receives its samples in sample order: the sums
+    are bit for bit those of a serial loop, for any ``n_ranges`` and any
+    chunking of the samples.
+    """
+    m, n_features = X.shape
+    n_columns = n_features + 1
+    for r in prange(n_ranges):
+        lo = r * n_columns // n_ranges
+        hi = (r + 1) * n_columns // n_ranges
+        top = min(hi, n_features)
+        for i in range(m):
+            b = bmus[i]
+            for k in range(lo, top):
+                stats[b, k] += X[i, k]
+            if hi == n_columns:
+                stats[b, n_features] += 1.0
+    qe = totals[0]
+    n_far = totals[1]
+    for i in range(m):
+        qe += dist[i]
+        n_far += far[i]
+    totals[0] = qe
+    totals[1] = n_far
+
+
+@fast_jit
+def accumulate(X, bmus, dist, far, stats, totals):
+    """Serial :func:`_accumulate_body` (one column range), for use between BLAS calls."""
+    _accumulate_body(X, bmus, dist, far, stats, totals, 1)
+
+
+@parallel_jit
+def accumulate_parallel(X, bmus, dist, far, stats, totals, n_ranges):
+    """:func:`_accumulate_body` over ``n_ranges`` column ranges in parallel; bit for bit the serial result.
+
+    ``n_ranges`` is passed in (normally ``numba.get_num_threads()``): calling
+    that inside the kernel makes numba refuse to cache it.
+    """
+    _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges)
+
+
+@inline_jit
+def _axis_factors(length, period, weight, sigma):
+    """exp(-weight * d^2 / (2 sigma^2)) for lattice offsets d = 0 .. length - 1 along one axis.
+
+    With a period the offset is wrapped to its minimum image first.
+    """
+    factors = np.empty(length)
+    scale = -weight / (2.0 * sigma * sigma)
+    for d in range(length):
+        dw = float(d)
+        if period > 0.0 and period - dw < dw:
+            dw = period - dw
+        # d = 0 is 1 exactly, also when sigma^2 underflows (0 * inf = nan).
+        factors[d] = math.exp(scale * (dw * dw)) if d > 0 else 1.0
+    return factors
+
+
+@parallel_jit
+def smooth_gaussian(stats, coords, cell_unit, geometry, sigma, tmp, out):
+    """``out = H @ stats`` for the gaussian neighbourhood, by separable smoothing.
+
+    stats     IN  (n_units, n_columns) float64
+    coords    IN  (n_units, 2) float64, integer-valued lattice coordinates
+    cell_unit IN  (L_r, L_c) int64, the unit at each lattice cell, -1 where
+                  none sits (hexagonal maps fill every other cell); on a
+                  torus (L_r, L_c) are the periods
+    geometry  IN  (4,) float64, see kernels.grid
+    sigma     IN  float, the radius
+    tmp       OUT (L_r, L_c, n_columns) float64, scratch
+    out       OUT (n_units, n_columns) float64,
+                  ``out[u] = sum_v exp(-d2(u, v) / (2 sigma^2)) stats[v]``
+
+    ``d2 = weight_r dr^2 + weight_c dc^2`` in lattice coordinates, so the
+    gaussian is a product of one factor per axis: smooth the lattice along
+    rows (``tmp``, every cell), then along columns (read only at the units).
+    That costs O(n_cells (L_r + L_c) n_columns) instead of
+    O(n_units^2 n_columns), and memory O(n_cells n_columns) instead of
+    O(n_units^2). Factors that underflow to exactly 0 are skipped, which
+    does not change any sum. Each output element sums its terms in lattice
+    order, whatever the thread that computes it.
+    """
+    n_units, n_columns = stats.shape
+    n_lat_rows, n_lat_cols = cell_unit.shape
+    row_factors = _axis_factors(n_lat_rows, geometry[0], geometry[2], sigma)
+    col_factors = _axis_factors(n_lat_cols, geometry[1], geometry[3], sigma)
+    for r in prange(n_lat_rows):
+        for c in range(n_lat_cols):
+            for k in range(n_columns):
+                tmp[r, c, k] = 0.0
+        for r2 in range(n_lat_rows):
+            f = row_factors[abs(r - r2)]
+            if f == 0.0:
+                continue
+            for c in range(n_lat_cols):
+                v = cell_unit[r2, c]
+                if v >= 0:
+                    for k in range(n_columns):
+                        tmp[r, c, k] += f * stats[v, k]
+    for u in prange(n_units):
+        r = int(coords[u, 0])
+        c = int(coords[u, 1])
+        for k in range(n_columns):
+            out[u, k] = 0.0
+        for c2 in range(n_lat_cols):
+            f = col_factors[abs(c - c2)]
+            if f == 0.0:
+                continue
+            for k in range(n_columns):
+                out[u, k] += f * tmp[r, c2, k]
+
+
+@inline_jit
+def _window(centre, reach, length, period):
+    """First and last + 1 lattice index (before wrapping) within ``reach`` of ``centre``.
+
+    A torus whose window would cover the axis twice gets the axis once.
+    """
+    if period > 0.0:
+        if 2 * reach + 1 >= length:
+            return 0, length
+        return centre - reach, centre + reach + 1
+    return max(0, centre - reach), min(length, centre + reach + 1)
+
+
+@parallel_jit
+def smooth_truncated(stats, coords, cell_unit, geometry, kind, sigma, radius2, out):
+    """``out = H @ stats`` for a neighbourhood that vanishes beyond a radius, sparsely.
+
+    stats     IN  (n_units, n_columns) float64
+    coords    IN  (n_units, 2) float64, integer-valued lattice coordinates
+    cell_unit IN  (L_r, L_c) int64, see :func:`smooth_gaussian`
+    geometry  IN  (4,) float64, see kernels.grid
+    kind      IN  int, a code from kernels.neighborhoods
+    sigma     IN  float, the radius
+    radius2   IN  float, units farther than this squared grid distance are
+                  skipped: ``sigma^2`` where h vanishes beyond sigma (bubble,
+                  gaussian_cutoff, triangle), a truncation elsewhere (see
+                  fastsom.batch.support_radius2)
+    out       OUT (n_units, n_columns) float64,
+                  ``out[u] = sum_{v: d2(u, v) <= radius2} h(d2(u, v), sigma) stats[v]``
+
+    Each unit visits only the lattice cells of the box around it that can
+    hold units within the radius, computes h on the fly, and sums in lattice
+    order: O(n_units * units in the box * n_columns) time, no memory beyond
+    ``out``. Parallel over units; each unit's sum is independent.
+    """
+    n_units, n_columns = stats.shape
+    n_lat_rows, n_lat_cols = cell_unit.shape
+    period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
+    # +1: a margin against rounding in the square root; h decides at the edge.
+    # (In float first: a huge radius must not overflow the integer cast.)
+    reach_r = int(min(float(n_lat_rows), math.sqrt(radius2 / weight_r) + 1.0))
+    reach_c = int(min(float(n_lat_cols), math.sqrt(radius2 / weight_c) + 1.0))
+    for u in prange(n_units):
+        ur = coords[u, 0]
+        uc = coords[u, 1]
+        for k in range(n_columns):
+            out[u, k] = 0.0
+        r_lo, r_hi = _window(int(ur), reach_r, n_lat_rows, period_r)
+        c_lo, c_hi = _window(int(uc), reach_c, n_lat_cols, period_c)
+        for rt in range(r_lo, r_hi):
+            r2 = (rt + n_lat_rows) % n_lat_rows
+            for ct in range(c_lo, c_hi):
+                v = cell_unit[r2, (ct + n_lat_cols) % n_lat_cols]
+                if v < 0:
+                    continue
+                d2 = position_d2(ur, uc, coords[v, 0], coords[v, 1], period_r, period_c, weight_r, weight_c)
+                if d2 > radius2:
+                    continue
+                f = neighborhood(kind, d2, sigma)
+                if f == 0.0:
+                    continue
+                for k in range(n_columns):
+                    out[u, k] += f * stats[v, k]
+
+
+@fast_jit
+def divide(smoothed, weights, new_weights):
+    """New weights: smoothed sums over smoothed counts, or the old vector where the count is 0.
+
+    smoothed    IN  (n_units, n_columns) float64, ``H @ stats``
+    weights     IN  (n_units, n_features), the weights before the epoch
+    new_weights OUT (n_units, n_features), dtype of weights
+    """
+    n_units, n_features = weights.shape
+    real = weights.dtype.type
+    for u in range(n_units):
+        den = smoothed[u, n_features]
+        if den != 0.0:
+            for k in range(n_features):
+                new_weights[u, k] = real(smoothed[u, k] / den)
+        else:
+            for k in range(n_features):
+                new_weights[u, k] = weights[u, k]
+
+
+@fast_jit
+def commit(weights, new_weights, state, epochs_done):
+    """Copy the epoch's new weights in and record the epoch as done, in one uninterruptible call.
+
+    weights     INOUT (n_units, n_features)
+    new_weights IN    (n_units, n_features), same dtype
+    state       INOUT (1,) int64, set to ``epochs_done``
+
+    Python delivers KeyboardInterrupt between bytecodes, never inside a
+    compiled call, so the weights and the epoch count change together.
+    """
+    n_units, n_features = weights.shape
+    for u in range(n_units):
+        for k in range(n_features):
+            weights[u, k] = new_weights[u, k]
+    state[0] = epochs_done
+
