@@ -65,8 +65,8 @@ def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma
             bmus[i - start] = bmu
         # Sweep 2: pull every unit towards x, with the fused kernel's own code
         # minus its distance to the next sample, so fusion is all that differs.
-        _sweep(weights, coords, bmu, geometry, kind, metric, learning_rate[i], sigma[i], factors, x, x, False, 0,
-               n_units)
+        _sweep(weights, coords, bmu, geometry, kind, metric, learning_rate[i], sigma[i], factors, x, x, False, False,
+               0, n_units)
     state[0] = stop
     state[1] = -1
 

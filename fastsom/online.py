@@ -75,6 +75,7 @@ def choose_kernel(n_units, n_features, strict, n_jobs=None):
 
 def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, max_d2=2.0, *,
                strict, state, n_jobs=None, bmus=None, block_size=None, on_block=None):
+    track = max_d2 is not None
     """Guts of online training; no input validation.
 
     X              IN    (n_samples, n_features), C-contiguous, dtype of weights
@@ -86,7 +87,8 @@ def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigm
     sigma          IN    (n_iterations,) float64
     kind           IN    int, neighbourhood code
     metric         IN    int, distance code
-    max_d2         IN    float, squared grid distance of adjacent units (for the running topographic error)
+    max_d2         IN    float, squared grid distance of adjacent units (for the running
+                         topographic error); None: gather no running errors (faster)
     state          INOUT (3,) int64: [next iteration, its BMU or -1, its second unit]
     bmus           OUT   (n_iterations,) int64 or None
     on_block       called after each block as ``on_block(n_done, errors)``: the
@@ -106,10 +108,10 @@ def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigm
         stop = min(n_iterations, start + block_size)
         out = no_bmus if bmus is None else bmus[start:stop]
         errors[:3] = 0.0  # errors[3] carries the pending BMU's distance across blocks
-        kernel(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, float(max_d2), stop,
-               state, out, errors, *extra)
+        kernel(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric,
+               float(max_d2) if track else -1.0, stop, state, out, errors, *extra)
         if on_block is not None:
-            on_block(int(state[0]), errors[:3].copy())
+            on_block(int(state[0]), errors[:3].copy() if track else None)
 
 
 def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborhood="gaussian_cutoff",
@@ -196,6 +198,6 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     bmus = np.empty(n_iterations, dtype=np.int64)
     run_online(
         X, trained, *grid_module.make_grid(n_rows, n_cols, topology, toroidal),
-        sample_indices, *schedules, kind, metric, strict=strict, state=new_state(), bmus=bmus,
+        sample_indices, *schedules, kind, metric, None, strict=strict, state=new_state(), bmus=bmus,
     )
     return trained.reshape(n_rows, n_cols, n_features), bmus

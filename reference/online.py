@@ -63,18 +63,27 @@ NEIGHBORHOODS = {
 }
 
 
-def find_bmu(x, weights, distance="euclidean"):
-    """Index of the unit closest to x; strict < keeps the lowest index on ties."""
+def find_bmu(x, weights, distance="euclidean", return_gap=False):
+    """Index of the unit closest to x; strict < keeps the lowest index on ties.
+
+    With ``return_gap``, also the distance from the second-closest unit minus
+    the closest one's (inf on a one-unit map): how near the choice was to a tie.
+    """
     measure = distances.DISTANCES[distance]
-    best, best_dist = 0, math.inf
+    best, best_dist, second_dist = 0, math.inf, math.inf
     for u in range(len(weights)):
         dist = measure(weights[u], x)
         if dist < best_dist:
-            best, best_dist = u, dist
+            best, best_dist, second_dist = u, dist, best_dist
+        elif dist < second_dist:
+            second_dist = dist
+    if return_gap:
+        return best, second_dist - best_dist
     return best
 
 
-def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neighborhood, distance="euclidean"):
+def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neighborhood, distance="euclidean",
+                 gaps=None):
     """Online SOM training, one sample per iteration.
 
     Parameters
@@ -90,6 +99,9 @@ def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neig
         A key of :data:`NEIGHBORHOODS`.
     distance : str
         A key of :data:`reference.distances.DISTANCES`, for the BMU search.
+    gaps : list, optional
+        If given, each iteration appends how far its BMU was from a tie
+        (second-best distance minus best).
 
     Returns
     -------
@@ -102,7 +114,9 @@ def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neig
     bmus = []
     for i in range(len(sample_indices)):
         x = X[sample_indices[i]]
-        bmu = find_bmu(x, weights, distance)
+        bmu, gap = find_bmu(x, weights, distance, return_gap=True)
+        if gaps is not None:
+            gaps.append(gap)
         bmus.append(bmu)
         for u in range(len(weights)):
             d2 = grid_d2(u, bmu)

@@ -190,35 +190,40 @@ def general_cases(draw, quantized):
     sigma_start, sigma_end = draw(st.floats(0.5, 6.0)), draw(st.floats(0.1, 1.5))
     learning_rate = np.linspace(lr_start, lr_end, n_iterations)
     sigma = np.linspace(sigma_start, sigma_end, n_iterations)
-    names = NEIGHBORHOOD_NAMES if quantized else [n for n in NEIGHBORHOOD_NAMES if n != "bubble"]
-    neighborhood = draw(st.sampled_from(names))
+    neighborhood = draw(st.sampled_from(NEIGHBORHOOD_NAMES))
     distance = draw(st.sampled_from(DISTANCE_NAMES))
     return X, weights, sample_indices, learning_rate, sigma, neighborhood, kind, toroidal, distance
 
 
 def ref_general_train(X, weights, sample_indices, learning_rate, sigma, neighborhood, kind, toroidal,
-                      distance="euclidean"):
+                      distance="euclidean", gaps=None):
     n_rows, n_cols, n_features = weights.shape
     grid_d2 = ref_grid.distance_function(n_rows, n_cols, kind, toroidal)
     return ref_online.train_online(X, weights.reshape(n_rows * n_cols, n_features), grid_d2, sample_indices,
-                                   learning_rate, sigma, neighborhood, distance)
+                                   learning_rate, sigma, neighborhood, distance, gaps)
 
 
 @pytest.mark.parametrize("strict", [True, False], ids=["strict", "fastmath"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_topology_and_neighborhood_equals_reference(strict, data):
-    # Not bubble under fastmath: a bubble gives every unit in its disc the same
-    # factor, so those units converge onto one another geometrically until
-    # they are ulps apart, and which of them is nearer is then decided by
-    # rounding, which FMA changes. The strict kernel and float32 tests (fixed,
-    # well-conditioned plans) cover bubble.
     case = data.draw(general_cases(quantized=strict))
     X, weights, sample_indices, learning_rate, sigma, neighborhood, kind, toroidal, distance = case
     message = f"{kind}, toroidal={toroidal}, {neighborhood}, {distance}, strict={strict}, map {weights.shape}"
-    ref_w, ref_bmus = ref_general_train(*case)
+    gaps = []
+    ref_w, ref_bmus = ref_general_train(*case, gaps=gaps)
     comp_w, comp_bmus = train_online(X, weights, sample_indices, learning_rate, sigma, neighborhood=neighborhood,
                                      topology=kind, toroidal=toroidal, distance=distance, strict=strict)
+    if not strict:
+        # Units that receive the same factors converge onto one another
+        # (symmetric units of a small torus, every unit of a bubble) until
+        # they are ulps apart; which is nearer is then decided by rounding,
+        # which FMA changes. Compare up to the first BMU the reference chose
+        # by less than 1e-9; exact ties (gap 0, duplicated units) still count.
+        near = [i for i, gap in enumerate(gaps) if 0 < gap < 1e-9]
+        if near:
+            np.testing.assert_array_equal(ref_bmus[:near[0]], comp_bmus[:near[0]], err_msg=message)
+            return
     np.testing.assert_array_equal(ref_bmus, comp_bmus, err_msg=message)
     # The mexican hat pushes distant units away and can grow weights to 1e3 and
     # beyond; FMA rounding differences scale with the weights, hence rtol too.

@@ -419,7 +419,7 @@ def test_callback_gets_a_copy(blocks_of_100, X):
 
 def test_running_errors_are_plausible(blocks_of_100):
     X = make_X(n_samples=200, seed=1)
-    som = SOM(4, 4, n_iterations=3000, random_state=0).fit(X)
+    som = SOM(4, 4, n_iterations=3000, random_state=0, callbacks=[lambda info: None]).fit(X)
     assert len(som.history_) == 30
     assert all(0.0 <= info["topographic_error"] <= 1.0 for info in som.history_)
     assert all(info["quantization_error"] > 0 for info in som.history_)
@@ -428,6 +428,19 @@ def test_running_errors_are_plausible(blocks_of_100):
     # map's error. With a learning rate near its end the map barely moves in the
     # last block, so the two should agree closely.
     assert_allclose(som.history_[-1]["quantization_error"], som.quantization_error(X), rtol=0.2)
+
+
+def test_running_errors_are_only_gathered_when_asked_for(blocks_of_100):
+    # Tracking the second-best unit costs time, so without callbacks or early
+    # stopping the history records the steps but no errors.
+    som = SOM(4, 4, n_iterations=300, random_state=0).fit(make_X(n_samples=50, seed=1))
+    assert [info["n_iter"] for info in som.history_] == [100, 200, 300]
+    assert all(np.isnan(info["quantization_error"]) for info in som.history_)
+    asked = SOM(4, 4, n_iterations=300, random_state=0, early_stopping=True).fit(make_X(n_samples=50, seed=1))
+    assert all(np.isfinite(info["quantization_error"]) for info in asked.history_)
+    # Same map either way: tracking observes, it does not change training.
+    assert_array_equal(som.weights_, SOM(4, 4, n_iterations=300, random_state=0,
+                                         callbacks=[lambda info: None]).fit(make_X(n_samples=50, seed=1)).weights_)
 
 
 @pytest.mark.parametrize("callbacks", [[print, 3], "print"], ids=["list", "string"])
@@ -440,7 +453,8 @@ RUN_ROWS, RUN_COLS, RUN_ITERATIONS, RUN_SEED = 3, 4, 300, 2
 
 
 def running_som(**params):
-    return SOM(RUN_ROWS, RUN_COLS, n_iterations=RUN_ITERATIONS, strict=True, random_state=RUN_SEED, **params)
+    return SOM(RUN_ROWS, RUN_COLS, n_iterations=RUN_ITERATIONS, strict=True, random_state=RUN_SEED,
+               callbacks=[lambda info: None], **params)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ Two entry points share one body (see ``fastsom._jit``):
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
-from .distances import row_distance, to_metric, update_row, update_row_and_distance, vector_norm
+from .distances import COSINE, row_distance, to_metric, update_row, update_row_and_distance, vector_norm
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
 
@@ -48,16 +48,21 @@ def _offer(best_d, best_u, second_d, second_u, d, u):
 @inline_jit
 def _nearest_units(weights, x, metric):
     """Plain BMU search: the top two units for x (see :func:`_offer`)."""
-    x_norm = vector_norm(x)
-    best_d, best_u, second_d, second_u = np.inf, 0, np.inf, -1
+    x_norm = vector_norm(x) if metric == COSINE else 0.0
+    best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
     for u in range(weights.shape[0]):
         d = row_distance(metric, weights, u, x, x_norm)
-        best_d, best_u, second_d, second_u = _offer(best_d, best_u, second_d, second_u, d, u)
-    return best_d, best_u, second_d, second_u
+        if d < second_d:
+            if d < best_d:
+                second_d, second_u = best_d, best_u
+                best_d, best_u = d, u
+            else:
+                second_d, second_u = d, u
+    return best_d, max(best_u, 0), second_d, second_u
 
 
 @inline_jit
-def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, has_next, lo, hi):
+def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, has_next, track, lo, hi):
     """One iteration's work on units lo .. hi - 1; returns the top two for y among them.
 
     Pass 1, over scalars: each unit's factor l * influence, grouped as the
@@ -78,9 +83,8 @@ def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, h
     for u in range(lo, hi):
         d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, period_r, period_c, weight_r, weight_c)
         factors[u] = real(lr * neighborhood(kind, d2, s))
-    y_norm = vector_norm(y) if has_next else 0.0
-    # lo, not -1: a valid unit even if every distance overflowed
-    best_d, best_u, second_d, second_u = np.inf, lo, np.inf, -1
+    y_norm = vector_norm(y) if has_next and metric == COSINE else 0.0
+    best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
     for u in range(lo, hi):
         f = factors[u]
         if has_next:
@@ -88,10 +92,22 @@ def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, h
                 d = update_row_and_distance(metric, weights, u, f, x, y, y_norm)
             else:
                 d = row_distance(metric, weights, u, y, y_norm)
-            best_d, best_u, second_d, second_u = _offer(best_d, best_u, second_d, second_u, d, u)
+            # Units come in index order, so strict < keeps the lowest index on
+            # ties (the order of _offer). The second best is kept only when the
+            # running errors are wanted: it costs 20% on the tutorial's map.
+            if track:
+                if d < second_d:
+                    if d < best_d:
+                        second_d, second_u = best_d, best_u
+                        best_d, best_u = d, u
+                    else:
+                        second_d, second_u = d, u
+            elif d < best_d:
+                best_d, best_u = d, u
         elif f != 0.0:
             update_row(weights, u, f, x)
-    return best_d, best_u, second_d, second_u
+    # lo, not -1, when every distance overflowed: always a valid unit
+    return best_d, max(best_u, lo), second_d, second_u
 
 
 @inline_jit
@@ -117,7 +133,8 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     sigma         IN    (n_iterations,) float64
     kind          IN    int, a code from kernels.neighborhoods
     metric        IN    int, a code from kernels.distances
-    max_d2        IN    float, largest squared grid distance counted as adjacent
+    max_d2        IN    float, largest squared grid distance counted as adjacent;
+                        negative: do not gather running errors (faster)
     stop          IN    int, first iteration not to run
     state         INOUT (3,) int64: [next iteration, its BMU or -1 if unknown,
                         its second-best unit]; on return the same for
@@ -147,6 +164,7 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     record = bmus.shape[0] > 0
     factors = np.empty(n_units, dtype=weights.dtype)
     top = np.empty((n_chunks, 4))  # per chunk: best d, best u, second d, second u
+    track = max_d2 >= 0.0
     bmu = state[1]
     second_u = state[2]
     best_d = errors[3]
@@ -155,20 +173,21 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     for i in range(start, stop):
         if record:
             bmus[i - start] = bmu
-        _count_errors(errors, metric, coords, geometry, max_d2, best_d, bmu, second_u)
+        if track:
+            _count_errors(errors, metric, coords, geometry, max_d2, best_d, bmu, second_u)
         x = X[samples[i]]
         has_next = i + 1 < n_iterations
         y = X[samples[i + 1]] if has_next else x
         if n_chunks == 1:
             best_d, best_u, _, second_u = _sweep(weights, coords, bmu, geometry, kind, metric, learning_rate[i],
-                                                 sigma[i], factors, x, y, has_next, 0, n_units)
+                                                 sigma[i], factors, x, y, has_next, track, 0, n_units)
         else:
             for c in prange(n_chunks):
                 lo = c * n_units // n_chunks
                 hi = (c + 1) * n_units // n_chunks
                 top[c, 0], top[c, 1], top[c, 2], top[c, 3] = _sweep(
                     weights, coords, bmu, geometry, kind, metric, learning_rate[i], sigma[i], factors, x, y,
-                    has_next, lo, hi)
+                    has_next, track, lo, hi)
             best_d, best_u, second_d, second_u = np.inf, 0, np.inf, -1
             for c in range(n_chunks):
                 for rank in range(2):
