@@ -60,7 +60,7 @@ def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma
     for i in range(start, stop):
         x = X[samples[i]]
         # Sweep 1: the BMU, smallest squared distance, ties to the lowest index.
-        bmu = _nearest_units(weights, x, metric)[1]
+        bmu = _nearest_units(weights, x, metric, False)[1]
         if record:
             bmus[i - start] = bmu
         # Sweep 2: pull every unit towards x, with the fused kernel's own code

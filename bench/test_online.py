@@ -62,6 +62,10 @@ from fastsom.tutorial import initial_radius
 
 SMOKE = os.environ.get("FASTSOM_BENCH_SMOKE", "") not in ("", "0")
 
+#: max_d2 < 0: the kernels gather no running errors, as ``SOM.fit`` without
+#: callbacks or early stopping.
+NO_RUNNING_ERRORS = -1.0
+
 #: Variables that tune glibc's malloc for NumPy peers (see shared DESIGN,
 #: "Benchmark honesty"); bench.report sets them for a second MiniSom run.
 MALLOC_TUNING = {
@@ -185,7 +189,7 @@ def kernel_contender(kernel, threaded=False):
             state = np.array([0, -1, -1], dtype=np.int64)
             extra = (numba.get_num_threads(),) if threaded else ()
             return (X, weights.copy(), coords, geometry, plan.sample_indices, learning_rate, sigma, kind,
-                    EUCLIDEAN, 2.0, wl.n_iterations, state, no_bmus, np.zeros(4), *extra), {}
+                    EUCLIDEAN, NO_RUNNING_ERRORS, wl.n_iterations, state, no_bmus, np.zeros(4), *extra), {}
 
         return kernel, setup, wl.n_iterations, (wl.neighborhood, wl.schedules)
 

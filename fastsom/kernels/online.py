@@ -46,18 +46,21 @@ def _offer(best_d, best_u, second_d, second_u, d, u):
 
 
 @inline_jit
-def _nearest_units(weights, x, metric):
-    """Plain BMU search: the top two units for x (see :func:`_offer`)."""
+def _nearest_units(weights, x, metric, track):
+    """Plain BMU search: the top two units for x (see :func:`_offer`); the second only if ``track``."""
     x_norm = vector_norm(x) if metric == COSINE else 0.0
     best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
     for u in range(weights.shape[0]):
         d = row_distance(metric, weights, u, x, x_norm)
-        if d < second_d:
-            if d < best_d:
-                second_d, second_u = best_d, best_u
-                best_d, best_u = d, u
-            else:
-                second_d, second_u = d, u
+        if track:
+            if d < second_d:
+                if d < best_d:
+                    second_d, second_u = best_d, best_u
+                    best_d, best_u = d, u
+                else:
+                    second_d, second_u = d, u
+        elif d < best_d:
+            best_d, best_u = d, u
     return best_d, max(best_u, 0), second_d, second_u
 
 
@@ -169,7 +172,7 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     second_u = state[2]
     best_d = errors[3]
     if bmu < 0 and start < stop:
-        best_d, bmu, _, second_u = _nearest_units(weights, X[samples[start]], metric)
+        best_d, bmu, _, second_u = _nearest_units(weights, X[samples[start]], metric, track)
     for i in range(start, stop):
         if record:
             bmus[i - start] = bmu
