@@ -24,7 +24,7 @@ Two entry points share one body (see ``fastsom._jit``):
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
-from .distances import COSINE, row_distance, to_metric, update_row, update_row_and_distance, vector_norm
+from .distances import COSINE, EUCLIDEAN, row_distance, to_metric, update_row, update_row_and_distance, vector_norm
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
 
@@ -46,22 +46,69 @@ def _offer(best_d, best_u, second_d, second_u, d, u):
 
 
 @inline_jit
+def _keep(track, best_d, best_u, second_d, second_u, d, u):
+    """The scan step of a top two, for units met in index order.
+
+    Strict ``<`` keeps the lowest index on ties (the order of :func:`_offer`).
+    Most units lose to the second best: one comparison each. The second best
+    is kept only when ``track`` (the running errors are wanted): it costs
+    20% on the tutorial's map.
+    """
+    if track:
+        if d < second_d:
+            if d < best_d:
+                return d, u, best_d, best_u
+            return best_d, best_u, d, u
+    elif d < best_d:
+        return d, u, second_d, second_u
+    return best_d, best_u, second_d, second_u
+
+
+@inline_jit
 def _nearest_units(weights, x, metric, track):
     """Plain BMU search: the top two units for x (see :func:`_offer`); the second only if ``track``."""
     x_norm = vector_norm(x) if metric == COSINE else 0.0
     best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
     for u in range(weights.shape[0]):
         d = row_distance(metric, weights, u, x, x_norm)
-        if track:
-            if d < second_d:
-                if d < best_d:
-                    second_d, second_u = best_d, best_u
-                    best_d, best_u = d, u
-                else:
-                    second_d, second_u = d, u
-        elif d < best_d:
-            best_d, best_u = d, u
+        best_d, best_u, second_d, second_u = _keep(track, best_d, best_u, second_d, second_u, d, u)
     return best_d, max(best_u, 0), second_d, second_u
+
+
+@inline_jit
+def _sweep_euclidean(weights, factors, x, y, has_next, lo, hi):
+    """The fused sweep for the common case: euclidean BMUs, no running errors.
+
+    Same results as the general loop of :func:`_sweep`, written out: calling
+    the metric-generic distance helpers and keeping a top two cost 1.4x on
+    the tutorial's map (0.46 against 0.33 ms for 2,000 iterations), so the
+    case the tutorial and MiniSom-style training use gets its own loop.
+    Returns (best squared distance to y, its unit).
+    """
+    n_features = weights.shape[1]
+    acc0 = weights.dtype.type(0.0)
+    best = np.inf
+    best_u = lo  # a valid unit even if every distance overflowed
+    for u in range(lo, hi):
+        f = factors[u]
+        if has_next:
+            acc = acc0
+            if f != 0.0:
+                for k in range(n_features):
+                    wk = weights[u, k] + f * (x[k] - weights[u, k])
+                    weights[u, k] = wk
+                    d = wk - y[k]
+                    acc += d * d
+            else:
+                for k in range(n_features):
+                    d = weights[u, k] - y[k]
+                    acc += d * d
+            if acc < best:
+                best = acc
+                best_u = u
+        elif f != 0.0:
+            update_row(weights, u, f, x)
+    return best, best_u
 
 
 @inline_jit
@@ -86,6 +133,9 @@ def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, h
     for u in range(lo, hi):
         d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, period_r, period_c, weight_r, weight_c)
         factors[u] = real(lr * neighborhood(kind, d2, s))
+    if metric == EUCLIDEAN and not track:
+        best_d, best_u = _sweep_euclidean(weights, factors, x, y, has_next, lo, hi)
+        return best_d, best_u, np.inf, -1
     y_norm = vector_norm(y) if has_next and metric == COSINE else 0.0
     best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
     for u in range(lo, hi):
@@ -95,18 +145,7 @@ def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, h
                 d = update_row_and_distance(metric, weights, u, f, x, y, y_norm)
             else:
                 d = row_distance(metric, weights, u, y, y_norm)
-            # Units come in index order, so strict < keeps the lowest index on
-            # ties (the order of _offer). The second best is kept only when the
-            # running errors are wanted: it costs 20% on the tutorial's map.
-            if track:
-                if d < second_d:
-                    if d < best_d:
-                        second_d, second_u = best_d, best_u
-                        best_d, best_u = d, u
-                    else:
-                        second_d, second_u = d, u
-            elif d < best_d:
-                best_d, best_u = d, u
+            best_d, best_u, second_d, second_u = _keep(track, best_d, best_u, second_d, second_u, d, u)
         elif f != 0.0:
             update_row(weights, u, f, x)
     # lo, not -1, when every distance overflowed: always a valid unit
