@@ -5,6 +5,7 @@
 
 __version__ = "0.1.0"
 
+from .io import load
 from .online import train_online
 from .plan import TrainingPlan, make_plan
 from .som import SOM, NotFittedError
@@ -18,5 +19,6 @@ __all__ = [
     "train_online",
     "tutorial_schedules",
     "tutorial_som",
+    "load",
     "__version__",
 ]

@@ -423,6 +423,12 @@ class SOM(ParamsMixin):
             self.history_ = self.history_ + monitor.history
             monitor.close()
 
+    def save(self, path):
+        """Write the fitted map to ``path`` (an ``.npz`` file, no pickle); read it back with :func:`fastsom.load`."""
+        from .io import save
+
+        return save(self, path)
+
     def fit_predict(self, X, y=None):
         """Fit, then return the BMU of every sample of X under the trained map."""
         return self.fit(X).predict(X)
