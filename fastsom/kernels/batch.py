@@ -37,7 +37,7 @@ import math
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange
-from .distances import COSINE, row_distance, to_metric, vector_norm
+from .distances import COSINE, nearest_two, to_metric
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
 
@@ -229,21 +229,10 @@ def best_two_direct(X, weights, metric, coords, geometry, max_d2, bmus, dist, fa
     coords, geometry, max_d2, bmus, dist, far: as :func:`best_two_gemm`
     """
     m = X.shape[0]
-    n_units = weights.shape[0]
     n_tasks = (m + ROWS_PER_TASK - 1) // ROWS_PER_TASK
     for t in prange(n_tasks):
         for i in range(t * ROWS_PER_TASK, min(m, (t + 1) * ROWS_PER_TASK)):
-            x = X[i]
-            x_norm = vector_norm(x)
-            best_u, best_s = 0, row_distance(metric, weights, 0, x, x_norm)
-            next_u, next_s = -1, np.inf
-            for u in range(1, n_units):
-                s = row_distance(metric, weights, u, x, x_norm)
-                if s < best_s:
-                    next_u, next_s = best_u, best_s
-                    best_u, best_s = u, s
-                elif s < next_s or next_u < 0:
-                    next_u, next_s = u, s
+            best_u, best_s, next_u, _ = nearest_two(weights, X[i], metric)
             bmus[i] = best_u
             dist[i] = to_metric(metric, best_s)
             far[i] = _far(coords, geometry, max_d2, best_u, next_u)

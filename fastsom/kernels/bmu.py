@@ -7,10 +7,9 @@ cancellation can reorder near-ties), by :mod:`fastsom.kernels.distances`,
 with ties going to the lowest unit index, the same rule as training.
 """
 
-import numpy as np
 
 from .._jit import fast_jit, parallel_jit, prange
-from .distances import row_distance, vector_norm
+from .distances import nearest_two, row_distance, vector_norm
 from .grid import grid_d2
 
 #: Samples per parallel task: large enough to amortise scheduling, small
@@ -31,23 +30,10 @@ def best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second):
     dist_second OUT (n_samples,) float64, its rank distance (inf if none)
     """
     n_samples = X.shape[0]
-    n_units = weights.shape[0]
     n_chunks = (n_samples + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
-            x = X[i]
-            x_norm = vector_norm(x)
-            # Unit 0 seeds the search (not -1 with distance inf), so the
-            # answer is a valid unit even if every distance overflowed.
-            best, best_d = 0, row_distance(metric, weights, 0, x, x_norm)
-            next_u, next_d = -1, np.inf
-            for u in range(1, n_units):
-                acc = row_distance(metric, weights, u, x, x_norm)
-                if acc < best_d:
-                    next_u, next_d = best, best_d
-                    best, best_d = u, acc
-                elif acc < next_d or next_u < 0:
-                    next_u, next_d = u, acc
+            best, best_d, next_u, next_d = nearest_two(weights, X[i], metric)
             bmu[i] = best
             dist_bmu[i] = best_d
             second[i] = next_u
