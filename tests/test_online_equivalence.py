@@ -230,6 +230,15 @@ def test_every_topology_and_neighborhood_equals_reference(strict, data):
     np.testing.assert_allclose(comp_w.reshape(ref_w.shape), ref_w, rtol=1e-12, atol=1e-12, err_msg=message)
 
 
+def _float32_plan(seed):
+    """A fixed 4x6 plan of 250 iterations on 5 features, with gentle schedules (see below)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((60, 5))
+    weights = rng.random((4, 6, 5))
+    sample_indices = rng.integers(0, 60, 250)
+    return X, weights, sample_indices, np.linspace(0.2, 0.01, 250), np.linspace(1.5, 0.8, 250)
+
+
 @pytest.mark.parametrize("kind, toroidal", TOPOLOGIES)
 @pytest.mark.parametrize("neighborhood", NEIGHBORHOOD_NAMES)
 def test_float32_follows_the_float64_reference_on_every_topology(kind, toroidal, neighborhood):
@@ -238,12 +247,7 @@ def test_float32_follows_the_float64_reference_on_every_topology(kind, toroidal,
     # whole torus makes units converge onto each other until float32 rounds
     # them into exact ties that float64 still separates, and the mexican hat
     # pushes weights apart without bound. Both are float32 facts, not bugs.
-    rng = np.random.default_rng(17)
-    X = rng.random((60, 5))
-    weights = rng.random((4, 6, 5))
-    sample_indices = rng.integers(0, 60, 250)
-    learning_rate = np.linspace(0.2, 0.01, 250)
-    sigma = np.linspace(1.5, 0.8, 250)
+    X, weights, sample_indices, learning_rate, sigma = _float32_plan(17)
     case = (X, weights, sample_indices, learning_rate, sigma, neighborhood, kind, toroidal)
     ref_w, ref_bmus = ref_general_train(*case)
     comp_w, comp_bmus = train_online(X.astype(np.float32), weights.astype(np.float32), sample_indices,
@@ -258,12 +262,7 @@ def test_float32_follows_the_float64_reference_on_every_topology(kind, toroidal,
 
 @pytest.mark.parametrize("distance", DISTANCE_NAMES)
 def test_float32_follows_the_float64_reference_for_every_distance(distance):
-    rng = np.random.default_rng(23)
-    X = rng.random((60, 5))
-    weights = rng.random((4, 6, 5))
-    sample_indices = rng.integers(0, 60, 250)
-    learning_rate = np.linspace(0.2, 0.01, 250)
-    sigma = np.linspace(1.5, 0.8, 250)
+    X, weights, sample_indices, learning_rate, sigma = _float32_plan(23)
     ref_w, ref_bmus = ref_general_train(X, weights, sample_indices, learning_rate, sigma, "gaussian",
                                         "rectangular", False, distance)
     comp_w, comp_bmus = train_online(X.astype(np.float32), weights.astype(np.float32), sample_indices,
