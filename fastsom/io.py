@@ -8,7 +8,8 @@ A model file is a NumPy ``.npz`` archive holding
   parameter that JSON can hold, the fitted counters (``n_iter_``,
   ``n_features_in_``, ``feature_names_in_``) and the state of the random
   generator, so a loaded map predicts exactly as the saved one and
-  ``partial_fit`` continues where it stood.
+  ``partial_fit`` continues where it stood; and ``extra``, a dict the
+  caller chose to keep with the model (``{}`` by default).
 
 Files are read with ``allow_pickle=False``: a model file can carry no code.
 Writes are atomic (a temporary file in the same folder, then a rename), so
@@ -38,8 +39,11 @@ def _jsonable(value):
     return True
 
 
-def save(som, path):
+def save(som, path, extra=None):
     """Write a fitted ``SOM`` to ``path`` (``.npz``); see the module docstring for the format.
+
+    ``extra`` is an optional JSON-able dict stored as is (the command line
+    keeps its data scaling there); the loaded estimator has it as ``extra_``.
 
     Parameters that JSON cannot hold (an ``init`` array, a callable
     schedule, a Generator as ``random_state``) are not stored: the loaded
@@ -67,7 +71,10 @@ def save(som, path):
         "n_features_in": int(som.n_features_in_),
         "feature_names_in": (list(som.feature_names_in_) if hasattr(som, "feature_names_in_") else None),
         "rng_state": som._rng.bit_generator.state,
+        "extra": {} if extra is None else dict(extra),
     }
+    if not _jsonable(header["extra"]):
+        raise TypeError("extra must be a dict of JSON-able values (str, numbers, lists, dicts)")
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".fastsom-", suffix=".npz", dir=folder)
@@ -135,6 +142,7 @@ def load(path):
     som.n_iter_ = header["n_iter"]
     som.history_ = []
     som.unsaved_params_ = unsaved
+    som.extra_ = dict(header.get("extra") or {})
     if header.get("feature_names_in") is not None:
         som.feature_names_in_ = np.asarray(header["feature_names_in"], dtype=object)
     som._metric = settings["metric"]

@@ -66,6 +66,16 @@ def test_parameters_that_are_none_stay_none(tmp_path):
     assert loaded.unsaved_params_ == []
 
 
+def test_extra_settings_travel_with_the_model(tmp_path, X):
+    som = SOM(2, 2, n_iterations=50, random_state=0).fit(X)
+    extra = {"scaling": {"kind": "minmax", "offset": [0.5, 1.0], "scale": [2.0, 3.0]}}
+    assert fastsom.load(io.save(som, tmp_path / "m.npz", extra=extra)).extra_ == extra
+    assert fastsom.load(som.save(tmp_path / "plain.npz")).extra_ == {}
+    with pytest.raises(TypeError, match="JSON"):
+        io.save(som, tmp_path / "bad.npz", extra={"array": np.zeros(2)})
+    assert not (tmp_path / "bad.npz").exists()
+
+
 def test_saving_an_unfitted_map_is_refused(tmp_path):
     with pytest.raises(NotFittedError):
         SOM().save(tmp_path / "m.npz")
