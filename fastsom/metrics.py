@@ -10,6 +10,7 @@ on the number of threads.
 import numpy as np
 
 from .kernels import bmu as _bmu
+from .kernels import quality as _quality
 from .kernels.distances import EUCLIDEAN
 
 
@@ -59,6 +60,43 @@ def topographic_error(X, weights, coords, geometry, max_d2, metric=EUCLIDEAN):
     not_adjacent = np.empty(bmu.shape[0], dtype=np.bool_)
     _bmu.count_not_adjacent(bmu, second, coords, geometry, float(max_d2), not_adjacent)
     return float(np.mean(not_adjacent))
+
+
+def distortion(X, weights, coords, geometry, sigma, kind, metric=EUCLIDEAN):
+    """The SOM's energy: mean over samples of sum_u h(bmu, u) d(x, w_u)^2.
+
+    ``h`` is the neighbourhood ``kind`` of width ``sigma`` around the
+    sample's BMU (found with the usual rule, not by minimising the energy
+    itself as Heskes' variant does), ``d`` the metric. With a neighbourhood
+    of zero width (``bubble``, sigma < 1) it is the mean squared
+    quantization error.
+    """
+    bmu = best_two_units(X, weights, metric)[0]
+    terms = np.empty(X.shape[0], dtype=np.float64)
+    _quality.distortion_terms(X, weights, bmu, coords, geometry, float(sigma), kind, metric, terms)
+    return float(np.mean(terms))
+
+
+def topographic_product(weights, coords, geometry, metric=EUCLIDEAN):
+    """Bauer and Pawelzik's topographic product of a map (needs no data).
+
+    Compares, for every unit, the order of the other units by grid distance
+    with their order by weight-space distance (formula in
+    :func:`fastsom.kernels.quality.topographic_product_terms`). 0 when both
+    orders agree everywhere; < 0 when the map is folded or too small for
+    the data (neighbours in data space are far apart on the grid); > 0 when
+    the map is too large for the data. Ties in either order go to the lower
+    unit index. nan when two units have identical weights (a ratio 0/0).
+    Cost O(n_units^2 log n_units), memory O(n_units) per thread.
+    """
+    n_units = weights.shape[0]
+    if n_units < 2:
+        raise ValueError("the topographic product needs a map of at least 2 units; this map has 1")
+    terms = np.empty(n_units, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _quality.topographic_product_terms(weights, coords, geometry, metric, terms)
+    total = float(np.sum(terms))
+    return total / (n_units * (n_units - 1)) if np.isfinite(total) else float("nan")
 
 
 def bmu_purity(bmu, labels):

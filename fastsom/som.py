@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from . import init as init_module
-from . import metrics, schedules, topology
+from . import metrics, schedules, summaries, topology
 from ._monitor import Monitor, StopTraining
 from ._params import ParamsMixin
 from ._progress import ProgressBar
@@ -499,13 +499,97 @@ class SOM(ParamsMixin):
         -------
         float in [0, 1]
         """
+        max_d2 = self._adjacency(connectivity)[1]
+        X = self._check_X_fitted(X)
+        return metrics.topographic_error(X, self._weights, *self._grid, max_d2, self._metric)
+
+    def _adjacency(self, connectivity):
+        """(connectivity, largest squared grid distance of a neighbour), validated."""
         self._check_fitted()
         if connectivity is None:
             connectivity = topology.DEFAULT_CONNECTIVITY[self.topology]
         max_d2 = check_option("connectivity", connectivity, {c: d2 for (t, c), d2 in topology.ADJACENCY.items()
                                                              if t == self.topology})
+        return connectivity, max_d2
+
+    def distortion(self, X, sigma=None, neighborhood=None):
+        """The SOM's energy: mean over samples of sum_u h(bmu, u) * d(x, w_u)^2.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        sigma : float, optional
+            Neighbourhood width; default the width training ended with
+            (the last value of the sigma schedule).
+        neighborhood : str, optional
+            Default the map's ``neighborhood``.
+
+        Returns
+        -------
+        float
+            Lower is better at a given sigma; compare maps at equal sigma.
+        """
+        self._check_fitted()
+        if sigma is None:
+            sigma = self._resolved()["sigma"][-1]
+        sigma = check_positive("sigma", sigma)
+        kind = check_option("neighborhood", self.neighborhood if neighborhood is None else neighborhood,
+                            NEIGHBORHOODS)
         X = self._check_X_fitted(X)
-        return metrics.topographic_error(X, self._weights, *self._grid, max_d2, self._metric)
+        return metrics.distortion(X, self._weights, *self._grid, sigma, kind, self._metric)
+
+    def topographic_product(self):
+        """Bauer and Pawelzik's topographic product of the map (no data needed).
+
+        0 when every unit's neighbours in weight space are, in the same
+        order, its neighbours on the grid; negative when the map is folded
+        or too small for the data, positive when it is too large. See
+        :func:`fastsom.metrics.topographic_product`.
+        """
+        self._check_fitted()
+        return metrics.topographic_product(self._weights, *self._grid, self._metric)
+
+    # ----------------------------------------------------------- summaries
+
+    def umatrix(self, connectivity=None):
+        """Mean distance from each unit's weights to its grid neighbours', (n_rows, n_cols).
+
+        ``connectivity`` as in :meth:`topographic_error`. High values mark
+        cluster borders.
+        """
+        connectivity = self._adjacency(connectivity)[0]
+        n_rows, n_cols = self.weights_.shape[:2]
+        return summaries.umatrix(self._weights, n_rows, n_cols, self.topology, bool(self.toroidal), self._metric,
+                                 connectivity)
+
+    def hit_counts(self, X):
+        """Number of samples of X each unit wins, (n_rows, n_cols) int64."""
+        return summaries.hit_counts(self.predict(X), *self.weights_.shape[:2])
+
+    def win_map(self, X):
+        """Indices of the samples of X each unit wins: ``{(row, col): int64 array}``, hit units only."""
+        return summaries.win_map(self.predict(X), self.weights_.shape[1])
+
+    def labels_map(self, X, y):
+        """Which labels of ``y`` land on which unit.
+
+        Returns
+        -------
+        LabelCounts
+            ``classes`` (sorted distinct labels) and ``counts`` (n_rows,
+            n_cols, n_classes); ``.majority()`` gives each unit's most
+            common class index (-1 where no sample lands).
+        """
+        bmu = self.predict(X)
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(bmu):
+            raise ValueError(f"y must be 1-D with one label per sample ({len(bmu)}); got shape {y.shape}")
+        return summaries.label_counts(bmu, y, *self.weights_.shape[:2])
+
+    def component_planes(self):
+        """Each feature's weight across the map, (n_features, n_rows, n_cols), a copy."""
+        self._check_fitted()
+        return summaries.component_planes(self.weights_)
 
 
 def _optional_positive(name, value):

@@ -101,3 +101,49 @@ def grid_squared_distances(grid, unit):
         if period > 0:
             delta[:, axis] = np.minimum(delta[:, axis], period - delta[:, axis])
     return weight_r * delta[:, 0] ** 2 + weight_c * delta[:, 1] ** 2
+
+
+#: Lattice offsets (d_row, d_col) of the neighbours, by (topology, connectivity).
+#: Hexagonal offsets are in doubled columns (see :func:`make_grid`).
+_OFFSETS = {
+    ("rectangular", 4): ((-1, 0), (1, 0), (0, -1), (0, 1)),
+    ("rectangular", 8): ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)),
+    ("hexagonal", 6): ((0, -2), (0, 2), (-1, -1), (-1, 1), (1, -1), (1, 1)),
+}
+
+
+def neighbors(n_rows, n_cols, topology="rectangular", toroidal=False, connectivity=None):
+    """Each unit's grid neighbours, (n_units, k) int64 padded with -1.
+
+    The units at squared grid distance <= ``ADJACENCY[(topology,
+    connectivity)]`` other than the unit itself, found from lattice offsets
+    (no n_units x n_units table). On small tori an offset and its opposite
+    can land on the same unit; it is listed once.
+
+    Examples
+    --------
+    >>> neighbors(2, 3, connectivity=4).tolist()
+    [[1, 3, -1], [0, 2, 4], [1, 5, -1], [0, 4, -1], [1, 3, 5], [2, 4, -1]]
+    """
+    if connectivity is None:
+        connectivity = DEFAULT_CONNECTIVITY[topology]
+    offsets = np.array(_OFFSETS[(topology, connectivity)])
+    coords, (period_r, period_c, _, _) = make_grid(n_rows, n_cols, topology, toroidal)
+    rows = coords[:, :1].astype(np.int64) + offsets[:, 0]
+    cols = coords[:, 1:].astype(np.int64) + offsets[:, 1]
+    width = 2 * n_cols if topology == "hexagonal" else n_cols
+    if toroidal:
+        rows %= n_rows
+        cols %= width
+    valid = (rows >= 0) & (rows < n_rows) & (cols >= 0) & (cols < width)
+    if topology == "hexagonal":
+        cols = (cols - rows % 2) // 2  # back from doubled columns; parity always matches the row
+    units = np.where(valid, rows * n_cols + cols, -1)
+    units[units == np.arange(n_rows * n_cols)[:, None]] = -1  # a 1-wide torus axis wraps onto itself
+    units = np.sort(units, axis=1)
+    units[:, 1:][units[:, 1:] == units[:, :-1]] = -1  # repeats: a 2-wide torus axis reaches one unit twice
+    # Listed units first, in ascending order; -1 padding last, trimmed to the longest list.
+    order = np.argsort(units < 0, axis=1, kind="stable")
+    units = np.take_along_axis(units, order, axis=1)
+    width_used = int((units >= 0).sum(axis=1).max()) if units.size else 0
+    return units[:, :width_used]

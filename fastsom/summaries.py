@@ -1,0 +1,78 @@
+"""What a trained map looks like: U-matrix, hits, labels, component planes.
+
+Guts of the estimator's methods of the same names (``SOM.umatrix``,
+``SOM.hit_counts``, ...), which validate their input and find the BMUs.
+Every summary is laid out on the map, ``(n_rows, n_cols, ...)``, in the
+units' row-major order, for any topology: plots decide how to draw cells.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import topology as _topology
+from .kernels import quality as _quality
+
+
+def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, metric=0, connectivity=None):
+    """Mean distance, in the map's metric, from each unit to its grid neighbours.
+
+    Neighbours as :func:`fastsom.topology.neighbors` finds them (8 on
+    rectangular maps by default, 4 on request; 6 on hexagonal maps;
+    across the seams of a torus). High values mark the borders between
+    clusters, low values their insides. A one-unit map has no neighbours:
+    its value is nan.
+
+    Parameters
+    ----------
+    weights : ndarray (n_units, n_features)
+
+    Returns
+    -------
+    ndarray (n_rows, n_cols) float64
+    """
+    table = _topology.neighbors(n_rows, n_cols, topology, toroidal, connectivity)
+    out = np.empty(n_rows * n_cols, dtype=np.float64)
+    _quality.neighbor_distances(weights, np.ascontiguousarray(table, dtype=np.int64), metric, out)
+    return out.reshape(n_rows, n_cols)
+
+
+def hit_counts(bmu, n_rows, n_cols):
+    """How many samples each unit wins (the activation response), (n_rows, n_cols) int64."""
+    return np.bincount(bmu, minlength=n_rows * n_cols).reshape(n_rows, n_cols)
+
+
+def win_map(bmu, n_cols):
+    """Indices of the samples each unit wins: ``{(row, col): int64 array}``, hit units only.
+
+    Indices are in increasing order (the order of the samples).
+    """
+    order = np.argsort(bmu, kind="stable")
+    units, starts = np.unique(bmu[order], return_index=True)
+    groups = np.split(order, starts[1:])
+    return {tuple(int(v) for v in divmod(int(unit), n_cols)): group for unit, group in zip(units, groups, strict=True)}
+
+
+class LabelCounts(NamedTuple):
+    """Which labels land on which unit."""
+
+    classes: np.ndarray  # (n_classes,) the distinct labels, sorted
+    counts: np.ndarray  # (n_rows, n_cols, n_classes) int64, samples of each class per unit
+
+    def majority(self):
+        """Index into ``classes`` of each unit's most common label, -1 for empty units; ties to the lower."""
+        best = self.counts.argmax(axis=2)
+        return np.where(self.counts.sum(axis=2) > 0, best, -1)
+
+
+def label_counts(bmu, labels, n_rows, n_cols):
+    """Count, per unit, the samples of each label. Returns a :class:`LabelCounts`."""
+    classes, codes = np.unique(np.asarray(labels), return_inverse=True)
+    counts = np.zeros((n_rows * n_cols, len(classes)), dtype=np.int64)
+    np.add.at(counts, (bmu, codes.ravel()), 1)
+    return LabelCounts(classes, counts.reshape(n_rows, n_cols, len(classes)))
+
+
+def component_planes(weights):
+    """One feature's weight across the map per plane: (n_features, n_rows, n_cols), a copy."""
+    return np.ascontiguousarray(np.moveaxis(np.asarray(weights), 2, 0))
