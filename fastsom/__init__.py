@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 from .io import load
 from .online import train_online
 from .plan import TrainingPlan, make_plan
+from .sompak import export_cod, import_cod
 from .som import SOM, NotFittedError
 from .tutorial import tutorial_schedules, tutorial_som
 
@@ -20,5 +21,7 @@ __all__ = [
     "tutorial_schedules",
     "tutorial_som",
     "load",
+    "export_cod",
+    "import_cod",
     "__version__",
 ]

@@ -18,10 +18,11 @@ a crash never leaves half a file under the model's name.
 
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
+
+from ._files import atomic_write
 
 #: Bumped when the layout changes; files of a newer version are refused.
 FORMAT_VERSION = 1
@@ -76,16 +77,9 @@ def save(som, path, extra=None):
     if not _jsonable(header["extra"]):
         raise TypeError("extra must be a dict of JSON-able values (str, numbers, lists, dicts)")
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".fastsom-", suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, weights=som.weights_,
-                     header=np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8))
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_write(path) as stream:
+        np.savez(stream, weights=som.weights_,
+                 header=np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8))
     return path
 
 
@@ -119,7 +113,6 @@ def load(path):
         fastsom (format version), or a header that does not match the weights.
     """
     from .som import SOM
-    from .topology import make_grid
 
     weights, header = _read(os.fspath(path))
     if not isinstance(header, dict) or header.get("format") != FORMAT:
@@ -136,19 +129,13 @@ def load(path):
     if weights.shape != expected or weights.dtype != settings["dtype"] or not np.isfinite(weights).all():
         raise ValueError(f"{path} is inconsistent: weights of shape {weights.shape} and dtype {weights.dtype}, "
                          f"header says {expected} and {settings['dtype'].name}, or non-finite weights")
-    som._weights = np.ascontiguousarray(weights.reshape(-1, weights.shape[2]))
-    som.weights_ = som._weights.reshape(weights.shape)
-    som.n_features_in_ = header["n_features_in"]
-    som.n_iter_ = header["n_iter"]
-    som.history_ = []
+    state = header["rng_state"]
+    bit_generator = getattr(np.random, state["bit_generator"])()
+    bit_generator.state = state
+    som._set_fitted(np.ascontiguousarray(weights.reshape(-1, weights.shape[2])), settings,
+                    n_iter=header["n_iter"], rng=np.random.Generator(bit_generator))
     som.unsaved_params_ = unsaved
     som.extra_ = dict(header.get("extra") or {})
     if header.get("feature_names_in") is not None:
         som.feature_names_in_ = np.asarray(header["feature_names_in"], dtype=object)
-    som._metric = settings["metric"]
-    som._grid = make_grid(settings["n_rows"], settings["n_cols"], som.topology, bool(som.toroidal))
-    state = header["rng_state"]
-    bit_generator = getattr(np.random, state["bit_generator"])()
-    bit_generator.state = state
-    som._rng = np.random.Generator(bit_generator)
     return som

@@ -322,19 +322,29 @@ class SOM(ParamsMixin):
         n_rows, n_cols = settings["n_rows"], settings["n_cols"]
         n_samples, n_features = X.shape
         check_memory(n_rows * n_cols, n_features, settings["dtype"])
-        self._rng = np.random.default_rng(self.random_state)
-        plan = make_plan(n_rows, n_cols, n_features, n_samples, n_iterations, self._rng)
+        rng = np.random.default_rng(self.random_state)
+        plan = make_plan(n_rows, n_cols, n_features, n_samples, n_iterations, rng)
         weights = self._initial_weights(plan, X, n_rows, n_cols, settings["dtype"])
         # The fitted state exists (and is consistent) before the first block
         # runs, so an interrupt at any point leaves a usable model.
+        self._set_fitted(weights, settings, n_iter=0, rng=rng)
+        return plan
+
+    def _set_fitted(self, weights, settings, n_iter, rng):
+        """Make this estimator a fitted map with ``weights`` (n_units, n_features), contiguous.
+
+        The one place that defines the fitted state: training, ``fastsom.load``
+        and the SOM_PAK import all go through here.
+        """
+        n_features = weights.shape[1]
         self._weights = weights
-        self.weights_ = weights.reshape(n_rows, n_cols, n_features)
+        self.weights_ = weights.reshape(settings["n_rows"], settings["n_cols"], n_features)
         self.n_features_in_ = n_features
-        self.n_iter_ = 0
+        self.n_iter_ = n_iter
         self.history_ = []
         self._metric = settings["metric"]
-        self._grid = topology.make_grid(n_rows, n_cols, self.topology, bool(self.toroidal))
-        return plan
+        self._grid = topology.make_grid(settings["n_rows"], settings["n_cols"], self.topology, bool(self.toroidal))
+        self._rng = rng
 
     # ------------------------------------------------------------- training
 

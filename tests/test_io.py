@@ -164,3 +164,13 @@ def test_the_file_is_a_plain_npz_without_pickles(tmp_path, X):
         header = json.loads(archive["header"].tobytes())
     assert header["format"] == "fastsom.SOM" and header["format_version"] == 1
     assert header["fastsom_version"] == fastsom.__version__
+
+
+def test_model_files_get_the_usual_permissions(tmp_path, X):
+    som = SOM(2, 2, n_iterations=50, random_state=0).fit(X)
+    mask = os.umask(0o022)
+    try:
+        som.save(tmp_path / "m.npz")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o644  # not mkstemp's owner-only 0o600
