@@ -88,3 +88,98 @@ def load_digits():
         raise ImportError("the digits data come with scikit-learn: pip install scikit-learn") from error
     digits = sklearn_digits()
     return digits.data.astype(np.float64), digits.target.astype(np.int64)
+
+
+#: IDX element types (the third byte of the magic number) -> big-endian NumPy dtype.
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path):
+    """Read one IDX file (LeCun's MNIST format), gzipped or not, as a NumPy array.
+
+    Layout: two zero bytes, a type byte, the number of dimensions, each
+    dimension as a big-endian int32, then the values in C order.
+    """
+    import gzip
+
+    path = str(path)
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as stream:
+            data = stream.read()
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path}: cannot read it as an IDX file ({error})") from None
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+    n_dims = data[3]
+    start = 4 + 4 * n_dims
+    shape = tuple(int(v) for v in np.frombuffer(data[4:start], dtype=">i4")) if len(data) >= start else None
+    dtype = np.dtype(_IDX_TYPES[data[2]])
+    if shape is None or len(data) - start != int(np.prod(shape)) * dtype.itemsize:
+        raise ValueError(f"{path} is truncated or damaged: its header promises shape {shape}, "
+                         f"the file holds {max(len(data) - start, 0)} bytes of values")
+    return np.frombuffer(data, dtype=dtype, offset=start).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def load_mnist(path):
+    """Real MNIST from files you already have, as (X, y) with X in [0, 1].
+
+    ``path`` may be
+
+    * a folder holding the four IDX files (``train-images-idx3-ubyte``,
+      ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+      ``t10k-labels-idx1-ubyte``, each optionally ``.gz``): all 70,000
+      digits, training set first;
+    * one IDX images file, whose labels file (``images`` -> ``labels``
+      in the name) sits beside it;
+    * an ``.npz`` with ``x_train``/``y_train`` (and optionally
+      ``x_test``/``y_test``, Keras' ``mnist.npz``), or ``X``/``y``.
+
+    Returns
+    -------
+    X : ndarray (n_samples, 784) float32, pixel / 255
+    y : ndarray (n_samples,) int64
+    """
+    import os
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no MNIST data at {path}")
+    if path.endswith(".npz"):
+        with np.load(path, allow_pickle=False) as archive:
+            names = set(archive.files)
+            if {"x_train", "y_train"} <= names:
+                parts = [("x_train", "y_train")] + ([("x_test", "y_test")] if {"x_test", "y_test"} <= names else [])
+            elif {"X", "y"} <= names:
+                parts = [("X", "y")]
+            else:
+                raise ValueError(f"{path} holds {sorted(names)}; expected x_train/y_train (Keras' mnist.npz) or X/y")
+            images = [archive[x] for x, _ in parts]
+            labels = [archive[y] for _, y in parts]
+    else:
+        if os.path.isdir(path):
+            pairs = [("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+                     ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")]
+            found = []
+            for image_name, label_name in pairs:
+                for suffix in ("", ".gz"):
+                    if os.path.exists(os.path.join(path, image_name + suffix)):
+                        found.append((os.path.join(path, image_name + suffix),
+                                      os.path.join(path, label_name + suffix)))
+                        break
+            if not found:
+                raise ValueError(f"{path} holds no MNIST IDX files (train-images-idx3-ubyte[.gz], ...)")
+        else:
+            found = [(path, os.path.join(os.path.dirname(path),
+                                         os.path.basename(path).replace("images", "labels").replace("idx3", "idx1")))]
+        for _, label_path in found:
+            if not os.path.exists(label_path):
+                raise FileNotFoundError(f"the labels file {label_path} is missing (expected beside the images)")
+        images = [read_idx(image_path) for image_path, _ in found]
+        labels = [read_idx(label_path) for _, label_path in found]
+    X = np.concatenate([image.reshape(len(image), -1) for image in images]).astype(np.float32)
+    y = np.concatenate([label.ravel() for label in labels]).astype(np.int64)
+    if len(X) != len(y):
+        raise ValueError(f"{path}: {len(X)} images but {len(y)} labels")
+    X /= 255.0 if X.max() > 1.0 else 1.0
+    return X, y
