@@ -1,18 +1,52 @@
 """The ``fastsom`` command line.
 
-* ``fastsom demo colours`` trains the tutorial's colour map and writes a PNG.
+* ``fastsom train DATA --rows R --cols C -o MODEL`` trains a map on a CSV,
+  ``.npy`` or Parquet file (see :mod:`fastsom.readers`), scaling each
+  feature first (``--scale minmax``, the default, ``standard`` or ``none``);
+  the scaling, the feature names and the columns read are kept in the model
+  file, so ``predict`` treats new data exactly as the training data.
+* ``fastsom predict MODEL DATA [-o OUT.csv]`` writes, for every row of DATA,
+  the grid ``row`` and ``col`` of its best matching unit and its
+  ``distance`` to it (in the map's metric, on the scaled data), as CSV.
+* ``fastsom info MODEL`` describes a model file: map, features, training
+  settings, scaling, the fastsom version that wrote it.
+* ``fastsom plot MODEL [--umatrix] [--hits] [--components] [--samples]
+  [--data DATA --label-column COL]`` writes PNG pictures of a model
+  (default: the U-matrix, plus hits with ``--data``, plus the labelled
+  samples with ``--label-column``).
+* ``fastsom demo colours|iris|digits`` trains one of the tutorial's maps,
+  writes its picture and prints its quantization and topographic errors
+  (``digits --data PATH`` reads real MNIST files).
 * ``fastsom verify`` runs the pure-Python reference and the fast trainer on
   the same plan and reports whether they agree (exit status 1 if not).
+
+A data or model file that cannot be used ends the command with one line on
+standard error, ``fastsom: <file>: <where>: <what>``, and exit status 2 (as
+argparse does for bad options); never a traceback.
 """
 
 import argparse
+import csv
+import os
 import sys
 import time
 
 import numpy as np
 
+from ._files import atomic_write
+from ._validation import DTYPES
+from .distances import DISTANCES
+from .init import INITS
+from .neighborhoods import NEIGHBORHOODS
+from .readers import DataFileError, read_table
+from .som import ALGORITHMS
+from .topology import TOPOLOGIES
+
 #: Largest |w_fast - w_reference| accepted by ``verify`` (float64).
 VERIFY_ATOL = 1e-12
+
+#: ``--scale`` choices; see :func:`fit_scaling`.
+SCALINGS = ("minmax", "standard", "none")
 
 
 def _positive_int(text):
@@ -20,6 +54,28 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
+
+
+def _jobs(text):
+    value = int(text)
+    if value != -1 and value < 1:
+        raise argparse.ArgumentTypeError(f"must be -1 (all threads) or >= 1, got {value}")
+    return value
+
+
+def _column(text):
+    """A column by 0-based index (an integer, negative from the end) or by name."""
+    text = text.strip()
+    if not text:
+        raise argparse.ArgumentTypeError("empty column name")
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _column_list(text):
+    return [_column(item) for item in text.split(",")]
 
 
 def _add_tutorial_options(parser, rows=5, cols=5, iterations=2000):
@@ -30,17 +86,314 @@ def _add_tutorial_options(parser, rows=5, cols=5, iterations=2000):
     parser.add_argument("--seed", type=int, default=0, help="random seed of data and plan (default 0)")
 
 
-def _demo_colours(args):
-    from . import plot, tutorial_som
-    from .datasets import make_colours
+def _add_data_options(parser):
+    parser.add_argument("--columns", type=_column_list, metavar="A,B,...",
+                        help="feature columns by name or 0-based index, comma-separated (default: all but the "
+                             "label column)")
+    parser.add_argument("--label-column", type=_column, metavar="COL",
+                        help="a column of labels (any text) to leave out of the features")
+    parser.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                        help="CSV: whether the first line holds column names (default: detected, a header is a "
+                             "first line with text that is not a number)")
 
-    X = make_colours(args.samples, random_state=args.seed)
-    som = tutorial_som(args.rows, args.cols, n_iterations=args.iterations, random_state=args.seed).fit(X)
-    plt = plot._pyplot()
-    ax = plot.plot_colours(som, title=f"{args.rows}x{args.cols} colour map, {args.iterations} iterations")
-    ax.figure.savefig(args.output, dpi=120, bbox_inches="tight")
-    plt.close(ax.figure)
-    print(f"quantization error {som.quantization_error(X):.4f}, topographic error {som.topographic_error(X):.4f}")
+
+def _read(path, args, columns=None):
+    """The table the data options of ``args`` ask for (``columns`` overrides ``--columns``)."""
+    return read_table(path, columns=columns if columns is not None else args.columns,
+                      header="auto" if args.header is None else args.header, label_column=args.label_column)
+
+
+# ------------------------------------------------------------------ scaling
+
+
+def fit_scaling(X, kind):
+    """Per-feature scaling learnt from training data, as stored in a model's ``extra["scaling"]``.
+
+    The scaled data is ``(X - offset) / scale``: ``minmax`` maps each
+    feature to [0, 1] (offset = min, scale = max - min; the random init
+    draws weights in [0, 1)); ``standard`` to mean 0 and standard deviation
+    1 (offset = mean, scale = the population standard deviation, as
+    scikit-learn's ``StandardScaler``); ``none`` leaves the data as it is.
+    A constant feature gets scale 1 (it becomes 0), not a division by zero.
+
+    Parameters
+    ----------
+    X : ndarray (n_samples, n_features) float64
+    kind : {"minmax", "standard", "none"}
+
+    Returns
+    -------
+    dict
+        ``{"kind": kind, "offset": [...], "scale": [...]}`` (lists of
+        float, exact through JSON), or ``{"kind": "none"}``.
+    """
+    if kind == "none":
+        return {"kind": "none"}
+    if kind == "minmax":
+        offset = X.min(axis=0)
+        scale = X.max(axis=0) - offset
+    elif kind == "standard":
+        offset = X.mean(axis=0)
+        scale = X.std(axis=0)
+    else:
+        raise ValueError(f"scale={kind!r} is not one of {', '.join(map(repr, SCALINGS))}")
+    scale = np.where(scale > 0, scale, 1.0)
+    return {"kind": kind, "offset": offset.tolist(), "scale": scale.tolist()}
+
+
+def apply_scaling(X, scaling):
+    """``(X - offset) / scale`` for a scaling from :func:`fit_scaling`; X itself if none. X is not modified."""
+    if not scaling or scaling.get("kind", "none") == "none":
+        return X
+    scaled = X - np.asarray(scaling["offset"], dtype=np.float64)
+    scaled /= np.asarray(scaling["scale"], dtype=np.float64)
+    return scaled
+
+
+# -------------------------------------------------------------------- train
+
+
+def _train(args):
+    from . import io
+    from .som import SOM
+
+    if args.iterations is not None and args.algorithm == "batch":
+        raise ValueError("--iterations counts online steps; batch training runs --epochs")
+    if args.epochs is not None and args.algorithm == "online":
+        raise ValueError("--epochs counts batch passes; online training runs --iterations")
+    steps = {} if args.iterations is None else {"n_iterations": args.iterations}
+    if args.epochs is not None:
+        steps["n_epochs"] = args.epochs
+    som = SOM(args.rows, args.cols, algorithm=args.algorithm, topology=args.topology, toroidal=args.toroidal,
+              neighborhood=args.neighborhood, distance=args.distance, init=args.init, dtype=args.dtype,
+              n_jobs=args.jobs, random_state=args.seed, verbose=not args.quiet, **steps)
+    som._resolved()  # refuse impossible settings (an odd hexagonal torus) before reading a large file
+    table = _read(args.data, args)
+    n_samples, n_features = table.X.shape
+    scaling = fit_scaling(table.X, args.scale)
+    X = apply_scaling(table.X, scaling)
+    label = "" if table.labels is None else f", label column {table.label_name or args.label_column!r}"
+    print(f"read {n_samples} samples x {n_features} features from {args.data}{label}; scaling: {args.scale}")
+    som.fit(X)
+    quantization_error = som.quantization_error(X)
+    topographic = (f"{som.topographic_error(X):.4f}" if args.rows * args.cols > 1
+                   else "undefined on a one-unit map")
+    if table.feature_names is not None:
+        # What fit() records for a DataFrame with named columns; set after the
+        # errors above, which are computed on the plain array.
+        som.feature_names_in_ = np.asarray(table.feature_names, dtype=object)
+    data = {"file": os.path.basename(args.data), "column_indices": table.feature_columns,
+            "columns": table.feature_names, "label_column": table.label_name or args.label_column}
+    io.save(som, args.output, extra={"scaling": scaling, "data": data})
+    print(f"quantization error {quantization_error:.4f}, topographic error {topographic}")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _add_train(commands):
+    train = commands.add_parser("train", help="train a map on a CSV, .npy or Parquet file",
+                                description="Train a map on the numeric columns of a data file and write the model.")
+    train.add_argument("data", metavar="DATA", help="a .csv, .tsv, .npy or .parquet file, one sample per row")
+    train.add_argument("--rows", type=_positive_int, required=True, help="map rows")
+    train.add_argument("--cols", type=_positive_int, required=True, help="map columns")
+    train.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (.npz)")
+    _add_data_options(train)
+    train.add_argument("--scale", choices=SCALINGS, default="minmax",
+                       help="per-feature scaling, learnt here and stored in the model (default minmax: [0, 1])")
+    train.add_argument("--algorithm", choices=ALGORITHMS, default="online", help="default online")
+    train.add_argument("--iterations", type=_positive_int,
+                       help="online: samples presented (default 500 x rows x cols)")
+    train.add_argument("--epochs", type=_positive_int, help="batch: passes over the data (default 20)")
+    train.add_argument("--topology", choices=TOPOLOGIES, default="rectangular", help="default rectangular")
+    train.add_argument("--toroidal", action="store_true", help="wrap the map's edges (a torus)")
+    train.add_argument("--neighborhood", choices=tuple(NEIGHBORHOODS), default="gaussian", help="default gaussian")
+    train.add_argument("--distance", choices=tuple(DISTANCES), default="euclidean", help="default euclidean")
+    train.add_argument("--init", choices=INITS, default="random", help="default random")
+    train.add_argument("--dtype", choices=tuple(DTYPES), default="float64", help="default float64")
+    train.add_argument("--seed", type=int, default=0, help="random seed: same seed, same map (default 0)")
+    train.add_argument("--jobs", type=_jobs, help="online: threads per iteration, -1 = all (default 1)")
+    train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(run=_train)
+
+
+# ------------------------------------------------------------------ predict
+
+
+def _model_data(som, args):
+    """The data file of ``args`` as the model ``som`` expects it: its columns, scaled as in training.
+
+    Returns (X in the map's dtype, the table read).
+    """
+    from ._validation import check_X
+
+    extra = getattr(som, "extra_", {})
+    stored = extra.get("data") or {}
+    columns = args.columns
+    if columns is None and stored:
+        by_name = (stored.get("columns") and args.header is not False
+                   and not os.fspath(args.data).lower().endswith(".npy"))
+        columns = stored["columns"] if by_name else stored.get("column_indices")
+    table = _read(args.data, args, columns)
+    model_names = getattr(som, "feature_names_in_", None)
+    trained_on = f"{som.n_features_in_}" + ("" if model_names is None else f" ({', '.join(model_names)})")
+    if table.X.shape[1] != som.n_features_in_:
+        raise ValueError(f"{args.data}: {table.X.shape[1]} feature column(s) but the model {args.model} was "
+                         f"trained on {trained_on}; choose the columns with --columns")
+    if model_names is not None and table.feature_names is not None and list(model_names) != table.feature_names:
+        raise ValueError(f"{args.data}: feature columns {', '.join(table.feature_names)} differ from the "
+                         f"model's {', '.join(model_names)}")
+    scaling = extra.get("scaling")
+    if scaling and scaling.get("kind", "none") != "none" and not (
+            len(scaling.get("offset", ())) == len(scaling.get("scale", ())) == som.n_features_in_):
+        raise ValueError(f"{args.model}: its scaling does not have one offset and one scale per feature "
+                         f"({som.n_features_in_})")
+    X = check_X(apply_scaling(table.X, scaling), som._weights.dtype, n_features=som.n_features_in_,
+                name=f"{args.data} (scaled)")
+    return X, table
+
+
+def _predict(args):
+    from . import metrics
+    from .io import load
+
+    som = load(args.model)
+    X, table = _model_data(som, args)
+    # The BMU and its distance without transform()'s n_samples x n_units array.
+    bmu, rank_distance = metrics.best_two_units(X, som._weights, som._metric)[:2]
+    distance = metrics.to_metric(som._metric, rank_distance)
+    rows, cols = np.divmod(bmu, som.n_cols)
+    fields = [rows.tolist(), cols.tolist(), distance.tolist()]
+    head = ["row", "col", "distance"]
+    if table.labels is not None:
+        head.append(table.label_name or "label")
+        fields.append(table.labels.tolist())
+    if args.output is None:
+        _write_csv(sys.stdout, head, fields)
+    else:
+        with atomic_write(args.output, "w", newline="", encoding="utf-8") as stream:
+            _write_csv(stream, head, fields)
+        print(f"wrote {len(bmu)} predictions to {args.output}")
+    return 0
+
+
+def _write_csv(stream, head, fields):
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(head)
+    writer.writerows(zip(*fields, strict=True))
+
+
+def _add_predict(commands):
+    predict = commands.add_parser("predict", help="best matching unit of every row of a data file",
+                                  description="Write, as CSV, the grid row and column of each sample's best "
+                                              "matching unit and its distance to it.")
+    predict.add_argument("model", metavar="MODEL", help="a model file written by fastsom train")
+    predict.add_argument("data", metavar="DATA", help="a .csv, .tsv, .npy or .parquet file")
+    predict.add_argument("-o", "--output", metavar="OUT.csv", help="CSV to write (default: standard output)")
+    _add_data_options(predict)
+    predict.set_defaults(run=_predict)
+
+
+# --------------------------------------------------------------------- info
+
+
+def _size(n_bytes):
+    for unit in ("bytes", "KiB", "MiB"):
+        if n_bytes < 1024 or unit == "MiB":
+            return f"{n_bytes} {unit}" if unit == "bytes" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1024
+    return None  # pragma: no cover
+
+
+def _names(names, most=20):
+    names = list(names)
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _info(args):
+    from . import io
+    from .tutorial import initial_radius
+
+    som = io.load(args.model)
+    header = io._read(os.fspath(args.model))[1]  # load() keeps no record of the writer's version
+    extra = getattr(som, "extra_", {})
+    settings = som._resolved()
+    unsaved = set(getattr(som, "unsaved_params_", ()))
+
+    def setting(name):
+        return "not saved (not JSON: a callable or an array)" if name in unsaved else getattr(som, name)
+
+    def schedule(name, start, end, schedule_name):
+        end_text = "the schedule's own end" if end is None else f"{end:g}"
+        return f"{start:g} -> {end_text}, {setting(schedule_name)} schedule"
+
+    names = getattr(som, "feature_names_in_", None)
+    online = som.algorithm == "online"
+    lines = [
+        ("file", f"{args.model} ({_size(os.path.getsize(args.model))})"),
+        ("written by", f"fastsom {header.get('fastsom_version', '?')} (format version {header.get('format_version')})"),
+        ("map", f"{som.n_rows} x {som.n_cols} units, {som.topology}, {'toroidal' if som.toroidal else 'planar'}"),
+        ("features", f"{som.n_features_in_}" + ("" if names is None else f": {_names(names)}")),
+        ("dtype", som._weights.dtype.name),
+        ("algorithm", f"{som.algorithm}: {som.n_iter_} of {settings['n_steps']} "
+                      f"{'iterations' if online else 'epochs'} trained"),
+        ("neighborhood", f"{som.neighborhood}, sigma "
+                         + schedule("sigma", initial_radius(som.n_rows, som.n_cols) if som.sigma is None
+                                    else som.sigma, som.sigma_end, "sigma_schedule")),
+    ]
+    if online:
+        lines.append(("learning rate", schedule("learning_rate", som.learning_rate, som.learning_rate_end,
+                                                "learning_rate_schedule")))
+    lines += [("distance", som.distance), ("init", setting("init")), ("seed", setting("random_state"))]
+    scaling = extra.get("scaling")
+    if not scaling:
+        lines.append(("scaling", "none recorded (not trained by fastsom train): predict uses the data as given"))
+    elif scaling.get("kind", "none") == "none":
+        lines.append(("scaling", "none: the data as given"))
+    else:
+        lines.append(("scaling", f"{scaling['kind']}, x' = (x - offset) / scale"))
+        feature_names = list(names) if names is not None else [f"feature {i}" for i in range(som.n_features_in_)]
+        for name, offset, scale in list(zip(feature_names, scaling["offset"], scaling["scale"], strict=True))[:20]:
+            lines.append(("", f"{name}: offset {offset:.6g}, scale {scale:.6g}"))
+        if som.n_features_in_ > 20:
+            lines.append(("", f"and {som.n_features_in_ - 20} more features"))
+    data = extra.get("data")
+    if data:
+        label = "" if data.get("label_column") is None else f", label column {data['label_column']!r}"
+        lines.append(("trained on", f"{data.get('file')}, columns {data.get('column_indices')}{label}"))
+    width = max(len(key) for key, _ in lines) + 2
+    for key, value in lines:
+        print(f"{key:<{width}}{value}")
+    return 0
+
+
+def _add_info(commands):
+    info = commands.add_parser("info", help="describe a model file")
+    info.add_argument("model", metavar="MODEL", help="a model file (.npz)")
+    info.set_defaults(run=_info)
+
+
+# ------------------------------------------------------------ demo, verify
+
+
+def _save_figure(figure, path):
+    from . import plot
+
+    with atomic_write(path) as stream:
+        figure.savefig(stream, format="png", dpi=120, bbox_inches="tight")
+    plot._pyplot().close(figure)
+    print(f"wrote {path}")
+
+
+def _demo(args):
+    from . import demos
+
+    if args.demo in ("colours", "colors"):
+        som, found = demos.colours(args.output, args.rows, args.cols, args.iterations, args.samples, args.seed)
+    elif args.demo == "iris":
+        som, found = demos.iris(args.output, args.iterations, args.seed)
+    else:
+        som, found = demos.digits(args.output, args.data, args.iterations, args.max_points, args.seed)
+    print(", ".join(f"{name} {value:.4f}" for name, value in found.items()))
     print(f"wrote {args.output}")
     return 0
 
@@ -91,33 +444,119 @@ def _verify(args):
     return 0 if agree else 1
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="fastsom", description="Fast, exact Self-Organising Maps.")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    demo = commands.add_parser("demo", help="train a demo map and write its picture")
+def _add_demo(commands):
+    demo = commands.add_parser("demo", help="train one of the tutorial's maps and write its picture")
     demos = demo.add_subparsers(dest="demo", required=True)
     colours = demos.add_parser("colours", aliases=["colors"], help="the tutorial's colour map")
     _add_tutorial_options(colours)
     colours.add_argument("--samples", type=_positive_int, default=100, help="number of random colours (default 100)")
     colours.add_argument("-o", "--output", default="colours.png", help="PNG to write (default colours.png)")
-    colours.set_defaults(run=_demo_colours)
+    iris = demos.add_parser("iris", help="the 150 irises on a 10x10 map, coloured by species")
+    iris.add_argument("--iterations", type=_positive_int, default=20_000, help="training iterations (default 20000)")
+    iris.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    iris.add_argument("-o", "--output", default="iris.png", help="PNG to write (default iris.png)")
+    digits = demos.add_parser("digits", help="handwritten digits on a 20x20 map, coloured by digit")
+    digits.add_argument("--data", metavar="PATH",
+                        help="real MNIST: a folder of IDX files, one IDX images file or an .npz (default: "
+                             "scikit-learn's 8x8 digits)")
+    digits.add_argument("--iterations", type=_positive_int, default=40_000, help="training iterations (default 40000)")
+    digits.add_argument("--max-points", type=_positive_int, default=10_000,
+                        help="digits drawn in the picture, a random subset (default 10000); measures use all")
+    digits.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    digits.add_argument("-o", "--output", default="digits.png", help="PNG to write (default digits.png)")
+    for parser in (colours, iris, digits):
+        parser.set_defaults(run=_demo)
 
+
+# --------------------------------------------------------------------- plot
+
+
+def _plot(args):
+    from . import plot
+    from .io import load
+
+    som = load(args.model)
+    kinds = [kind for kind in ("umatrix", "hits", "components", "samples") if getattr(args, kind)]
+    if not kinds:
+        kinds = ["umatrix"] + (["hits"] if args.data else []) + (["samples"] if args.label_column is not None else [])
+    needs_data = [kind for kind in kinds if kind in ("hits", "samples")]
+    if needs_data and args.data is None:
+        raise ValueError(f"--{needs_data[0]} needs the data: add --data DATA")
+    if "samples" in kinds and args.label_column is None:
+        raise ValueError("--samples colours each sample by its label: add --label-column COL")
+    X, table = _model_data(som, args) if args.data is not None else (None, None)
+    prefix = args.output or os.path.splitext(os.fspath(args.model))[0]
+    for kind in kinds:
+        if kind == "umatrix":
+            figure = plot.plot_umatrix(som, connectivity=args.connectivity).figure
+        elif kind == "hits":
+            figure = plot.plot_hits(som, X).figure
+        elif kind == "components":
+            figure = plot.plot_components(som)
+        else:
+            figure = plot.plot_samples(som, X, table.labels, title=f"{os.path.basename(args.data)} by "
+                                       f"{table.label_name or args.label_column}").figure
+        _save_figure(figure, f"{prefix}-{kind}.png")
+    return 0
+
+
+def _add_plot(commands):
+    parser = commands.add_parser("plot", help="draw a model's U-matrix, hits, component planes or labelled samples",
+                                 description="Write PNG pictures of a model file: PREFIX-umatrix.png, "
+                                             "PREFIX-hits.png, PREFIX-components.png, PREFIX-samples.png.")
+    parser.add_argument("model", metavar="MODEL", help="a model file written by fastsom train")
+    parser.add_argument("--umatrix", action="store_true", help="mean distance of each unit to its neighbours")
+    parser.add_argument("--hits", action="store_true", help="samples of --data won by each unit")
+    parser.add_argument("--components", action="store_true", help="one small map per feature")
+    parser.add_argument("--samples", action="store_true",
+                        help="samples of --data on their units, coloured by --label-column")
+    parser.add_argument("--data", metavar="DATA", help="a data file, read and scaled as for predict")
+    _add_data_options(parser)
+    parser.add_argument("--connectivity", type=int, choices=(4, 6, 8),
+                        help="U-matrix neighbours: 8 (default) or 4 on rectangular maps, 6 on hexagonal")
+    parser.add_argument("-o", "--output", metavar="PREFIX",
+                        help="file name prefix (default: the model's path without .npz)")
+    parser.set_defaults(run=_plot)
+
+
+def _add_verify(commands):
     verify = commands.add_parser("verify", help="compare the fast trainer with the pure-Python reference")
     _add_tutorial_options(verify)
     verify.add_argument("--features", type=_positive_int, default=3, help="features; 3 = the tutorial's colours")
     verify.add_argument("--samples", type=_positive_int, default=100, help="number of samples (default 100)")
     verify.set_defaults(run=_verify)
+
+
+def build_parser():
+    """The argument parser: one ``_add_<command>`` function per command."""
+    parser = argparse.ArgumentParser(prog="fastsom", description="Fast, exact Self-Organising Maps.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_train, _add_predict, _add_info, _add_plot, _add_demo, _add_verify):
+        add(commands)
     return parser
 
 
+def _one_line(error):
+    return "; ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+
+
 def main(argv=None):
+    """Run the command line; returns the exit status (2 for unusable input)."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except ImportError as error:
-        print(f"fastsom: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"fastsom: {error}", file=sys.stderr)
+    except BrokenPipeError:
+        # The reader of standard output left (``fastsom predict ... | head``).
+        # Point stdout at /dev/null so the interpreter's final flush is quiet.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 1
+    except KeyboardInterrupt:
+        print("fastsom: interrupted", file=sys.stderr)
+        return 130
+    except (DataFileError, ValueError, OSError, ImportError, MemoryError) as error:
+        # Unusable input: data or model files, settings the map refuses.
+        print(f"fastsom: {_one_line(error)}", file=sys.stderr)
         return 2

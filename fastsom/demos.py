@@ -14,12 +14,14 @@ and returns the map and its measures (a dict):
 """
 
 from . import metrics, plot
+from ._files import atomic_write
 from .datasets import load_digits, load_iris, load_mnist, make_colours
 from .tutorial import tutorial_som
 
 
 def _save(ax, output):
-    ax.figure.savefig(output, dpi=120, bbox_inches="tight")
+    with atomic_write(output) as stream:
+        ax.figure.savefig(stream, format="png", dpi=120, bbox_inches="tight")
     plot._pyplot().close(ax.figure)
 
 
