@@ -8,8 +8,8 @@ __version__ = "0.1.0"
 from .io import load
 from .online import train_online
 from .plan import TrainingPlan, make_plan
-from .sompak import export_cod, import_cod
 from .som import SOM, NotFittedError
+from .sompak import export_cod, import_cod
 from .tutorial import tutorial_schedules, tutorial_som
 
 __all__ = [
