@@ -30,6 +30,7 @@ import csv
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -184,6 +185,7 @@ def _train(args):
         som.feature_names_in_ = np.asarray(table.feature_names, dtype=object)
     data = {"file": os.path.basename(args.data), "column_indices": table.feature_columns,
             "columns": table.feature_names, "label_column": table.label_name or args.label_column}
+    som.set_params(verbose=False)  # the progress bar was for this command, not for whoever loads the model
     io.save(som, args.output, extra={"scaling": scaling, "data": data})
     print(f"quantization error {quantization_error:.4f}, topographic error {topographic}")
     print(f"wrote {args.output}")
@@ -544,7 +546,11 @@ def main(argv=None):
     """Run the command line; returns the exit status (2 for unusable input)."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            # Models from `fastsom train` keep the file's column names; the
+            # command line itself always hands them plain arrays in that order.
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            return args.run(args)
     except BrokenPipeError:
         # The reader of standard output left (``fastsom predict ... | head``).
         # Point stdout at /dev/null so the interpreter's final flush is quiet.

@@ -163,6 +163,7 @@ def test_train_info_predict_round_trip(tmp_path, capsys, flowers, flowers_csv):
     som = fastsom.load(model)
     scaled = ref_scaled(X, "minmax")
     assert som.n_iter_ == 300 and som.weights_.shape == (3, 3, 3)
+    assert som.verbose is False  # the command's progress bar is not saved into the model
     assert list(som.feature_names_in_) == ["length", "width", "depth"]
     assert f"read 40 samples x 3 features from {flowers_csv}" in out
     assert f"quantization error {som.quantization_error(scaled):.4f}, " \
@@ -363,7 +364,7 @@ def test_python_m_fastsom_exits_2_on_a_bad_file(tmp_path):
 # ------------------------------------------------------------------ plot, demos
 
 
-@ignore_names
+@pytest.mark.filterwarnings("error")  # the command line hands plain arrays to a named model: no warning
 def test_plot_writes_each_picture_of_the_model(tmp_path, capsys, flowers, flowers_csv):
     plt = pytest.importorskip("matplotlib.pyplot")
     X, labels = flowers
