@@ -13,11 +13,11 @@ GRIDS = [("rectangular", False, 4), ("rectangular", False, 8), ("rectangular", T
 SHAPES = [(1, 1), (1, 4), (2, 2), (2, 3), (3, 1), (4, 5), (6, 3)]
 
 
-@pytest.mark.parametrize("kind, toroidal, connectivity", GRIDS)
-@pytest.mark.parametrize("n_rows, n_cols", SHAPES)
+@pytest.mark.parametrize("kind, toroidal, connectivity, n_rows, n_cols", [
+    (*grid, *shape) for grid in GRIDS for shape in SHAPES
+    if not (grid[0] == "hexagonal" and grid[1] and shape[0] % 2)  # a hexagonal torus needs even n_rows
+])
 def test_neighbour_tables_equal_the_exact_grid_distances(kind, toroidal, connectivity, n_rows, n_cols):
-    if kind == "hexagonal" and toroidal and n_rows % 2:
-        pytest.skip("a hexagonal torus needs an even number of rows")
     table = topology.neighbors(n_rows, n_cols, kind, toroidal, connectivity)
     grid_d2 = ref_grid.distance_function(n_rows, n_cols, kind, toroidal)
     max_d2 = topology.ADJACENCY[(kind, connectivity)]
