@@ -132,7 +132,8 @@ def largest_safe_value(dtype, n_features):
 def check_magnitude(name, array):
     """Refuse values so large that squared distances would overflow to inf."""
     limit = largest_safe_value(array.dtype, array.shape[-1])
-    largest = float(np.max(np.abs(array)))
+    # max and -min rather than max(abs(...)): no temporary as large as the data.
+    largest = max(float(np.max(array)), -float(np.min(array))) if array.size else 0.0
     if largest > limit:
         raise ValueError(
             f"{name} has values up to {largest:.3g}; above {limit:.3g} squared distances overflow "

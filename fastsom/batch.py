@@ -45,9 +45,9 @@ How an epoch runs, and what it costs (see ``kernels/batch.py``):
 Peak memory beyond the data: ``O(chunk_size * n_units)`` for ``G`` (about
 16 MB, see :func:`default_chunk_size`), ``O(n_units * n_features)`` for the
 statistics, the smoothing scratch (twice that on hexagonal maps, whose
-lattice has twice as many cells as units) and the new weights, and 8 bytes
-per sample for the squared norms of the data (euclidean and cosine), plus
-17 bytes per chunk row for the BMUs, distances and adjacency flags.
+lattice has twice as many cells as units) and the new weights, plus 17
+bytes per chunk row for the BMUs, distances and adjacency flags: nothing
+per sample of the data.
 
 An epoch is atomic: the new weights are computed into a scratch array and
 copied in, together with the epoch count in ``state``, by one compiled call,
@@ -176,8 +176,6 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
     far = np.empty(chunk_size, dtype=np.uint8)
     if gemm:
         G = np.empty((chunk_size, n_units), dtype=weights.dtype)
-        x_norm2 = np.empty(n_samples)
-        _kernels.squared_norms(X, x_norm2)
         unit_term = np.empty(n_units)
 
     while state[0] < n_epochs:
@@ -201,9 +199,9 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
                 # serially, so the two thread pools never compete (see
                 # kernels.batch.best_two_gemm for the timings).
                 np.matmul(X_chunk, weights.T, out=G[:m])
-                _kernels.best_two_gemm(G[:m], unit_term, x_norm2[lo:hi], metric, coords, geometry, max_d2,
-                                       bmu_out, dist[:m], far[:m])
-                _kernels.accumulate(X_chunk, bmu_out, dist[:m], far[:m], stats, totals)
+                _kernels.best_two_gemm(G[:m], unit_term, metric, coords, geometry, max_d2, bmu_out, dist[:m],
+                                       far[:m])
+                _kernels.accumulate_gemm(X_chunk, bmu_out, dist[:m], far[:m], metric, stats, totals)
             else:
                 _kernels.best_two_direct(X_chunk, weights, metric, coords, geometry, max_d2,
                                          bmu_out, dist[:m], far[:m])

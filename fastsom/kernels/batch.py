@@ -10,7 +10,8 @@ One epoch (see :mod:`fastsom.batch` for the driver and
    report the distance) or by ``-G[i, u] / |w_u|`` (cosine: dividing by the
    constant ``|x|`` does not change the order). Manhattan and chebyshev have
    no GEMM form; :func:`best_two_direct` computes them term by term.
-2. :func:`accumulate` adds each sample to its BMU's row of ``stats``, the
+2. :func:`accumulate_gemm` (or :func:`accumulate_parallel` after the direct
+   search) adds each sample to its BMU's row of ``stats``, the
    per-unit sums ``S`` (columns ``:n_features``) and counts ``n`` (column
    ``n_features``), in float64.
 3. :func:`smooth_gaussian` or :func:`smooth_truncated` compute
@@ -26,10 +27,10 @@ smoothed element sums its terms in lattice order. So the map is bit for bit
 the same on 1 or N threads and for any chunk size.
 
 Threads: the GEMM path's per-chunk kernels (:func:`best_two_gemm`,
-:func:`accumulate`) are serial, because they run between BLAS calls whose
-threads are still spinning (timings in :func:`best_two_gemm`); their
-parallel twins exist for callers without BLAS in the loop. The direct BMU
-search and the smoothing run on all numba threads.
+:func:`accumulate_gemm`) are serial, because they run between BLAS calls
+whose threads are still spinning (timings in :func:`best_two_gemm`). The
+direct BMU search, its accumulation and the smoothing run on all numba
+threads.
 """
 
 import math
@@ -156,64 +157,42 @@ def _best_two_row(G, unit_term, cosine, i, lane_s, lane_u):
     return best_u, best_s, next_u
 
 
-@inline_jit
-def _best_two_gemm_body(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far):
+@fast_jit
+def best_two_gemm(G, unit_term, metric, coords, geometry, max_d2, bmus, score, far):
     """Best and second-best unit of each sample of a chunk, from its GEMM products.
 
     G         IN  (m, n_units), ``X_chunk @ weights.T`` in the weights' dtype
     unit_term IN  (n_units,) float64: ``||w_u||^2`` (euclidean) or ``1 / |w_u|``
                   (cosine; 0 for a zero vector, whose cosine distance is 1)
-    x_norm2   IN  (m,) float64, ``||x_i||^2`` of the chunk's samples
     metric    IN  int, EUCLIDEAN or COSINE (kernels.distances)
     coords    IN  (n_units, 2) float64, lattice coordinates
     geometry  IN  (4,) float64, see kernels.grid
     max_d2    IN  float, largest squared grid distance counted as adjacent
     bmus      OUT (m,) int64, the best unit (lowest index on ties)
-    dist      OUT (m,) float64, the distance to it in the metric: euclidean
-                  ``sqrt(max(0, ||x||^2 + ||w||^2 - 2 x.w))``, cosine ``1 - cos``
+    score     OUT (m,) float64, the best unit's score; :func:`accumulate_gemm`
+                  turns it into the distance once it has read the sample
     far       OUT (m,) uint8, 1 where the two best units are not adjacent
 
     Scores (euclidean ``||w_u||^2 - 2 G[i, u]``, cosine ``-G[i, u] / |w_u|``)
     are formed in float64 from the float32 or float64 products. The best and
     second best are the two smallest (score, index) pairs, which is what
     ``kernels.bmu.best_two_units`` finds with its sequential scan.
+
+    Serial: the driver calls it right after each chunk's GEMM. OpenBLAS's
+    threads keep spinning for a while after a call returns; a numba parallel
+    region started then competes with them for the cores. Measured on 2
+    cores, one epoch of 70,000 x 784 on a 20x20 map: GEMM alone 0.24 s, GEMM
+    + serial kernels 0.30 s, GEMM + parallel kernels 0.50 s.
     """
     m = G.shape[0]
     cosine = metric == COSINE
-    n_tasks = (m + ROWS_PER_TASK - 1) // ROWS_PER_TASK
-    for t in prange(n_tasks):
-        lane_s = np.empty(LANES)
-        lane_u = np.empty(LANES, dtype=np.int64)
-        for i in range(t * ROWS_PER_TASK, min(m, (t + 1) * ROWS_PER_TASK)):
-            best_u, best_s, next_u = _best_two_row(G, unit_term, cosine, i, lane_s, lane_u)
-            if cosine:
-                x_norm = math.sqrt(x_norm2[i])
-                dist[i] = 1.0 + best_s / x_norm if x_norm > 0.0 else 1.0
-            else:
-                # ||x - w||^2 = ||x||^2 + (||w||^2 - 2 x.w); the cancellation
-                # can leave a tiny negative for a sample sitting on its unit.
-                dist[i] = math.sqrt(max(0.0, x_norm2[i] + best_s))
-            bmus[i] = best_u
-            far[i] = _far(coords, geometry, max_d2, best_u, next_u)
-
-
-@fast_jit
-def best_two_gemm(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far):
-    """Serial :func:`_best_two_gemm_body`, for use between multithreaded BLAS calls.
-
-    The driver calls this right after each chunk's GEMM. OpenBLAS's threads
-    keep spinning for a while after a call returns; a numba parallel region
-    started then competes with them for the cores. Measured on 2 cores, one
-    epoch of 70,000 x 784 on a 20x20 map: GEMM alone 0.24 s, GEMM + serial
-    kernels 0.30 s, GEMM + parallel kernels 0.50 s.
-    """
-    _best_two_gemm_body(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far)
-
-
-@parallel_jit
-def best_two_gemm_parallel(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far):
-    """:func:`_best_two_gemm_body` over all numba threads; bit for bit the serial result."""
-    _best_two_gemm_body(G, unit_term, x_norm2, metric, coords, geometry, max_d2, bmus, dist, far)
+    lane_s = np.empty(LANES)
+    lane_u = np.empty(LANES, dtype=np.int64)
+    for i in range(m):
+        best_u, best_s, next_u = _best_two_row(G, unit_term, cosine, i, lane_s, lane_u)
+        score[i] = best_s
+        bmus[i] = best_u
+        far[i] = _far(coords, geometry, max_d2, best_u, next_u)
 
 
 @parallel_jit
@@ -279,9 +258,36 @@ def _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges):
 
 
 @fast_jit
-def accumulate(X, bmus, dist, far, stats, totals):
-    """Serial :func:`_accumulate_body` (one column range), for use between BLAS calls."""
-    _accumulate_body(X, bmus, dist, far, stats, totals, 1)
+def accumulate_gemm(X, bmus, score, far, metric, stats, totals):
+    """:func:`_accumulate_body` for the GEMM path (serial, between BLAS calls), finishing the distances.
+
+    score IN (m,) float64, from :func:`best_two_gemm`. While it adds sample
+    i to ``stats`` it also sums ``||x_i||^2`` and turns the score into the
+    distance: euclidean ``sqrt(max(0, ||x||^2 + score))`` (the cancellation
+    can leave a tiny negative for a sample sitting on its unit), cosine
+    ``1 + score / |x|`` (1 for a zero sample). The data's norms are never
+    stored: no memory per sample beyond the data.
+    """
+    m, n_features = X.shape
+    cosine = metric == COSINE
+    qe = totals[0]
+    n_far = totals[1]
+    for i in range(m):
+        b = bmus[i]
+        norm2 = 0.0
+        for k in range(n_features):
+            stats[b, k] += X[i, k]
+            a = np.float64(X[i, k])
+            norm2 += a * a
+        stats[b, n_features] += 1.0
+        if cosine:
+            x_norm = math.sqrt(norm2)
+            qe += 1.0 + score[i] / x_norm if x_norm > 0.0 else 1.0
+        else:
+            qe += math.sqrt(max(0.0, norm2 + score[i]))
+        n_far += far[i]
+    totals[0] = qe
+    totals[1] = n_far
 
 
 @parallel_jit
