@@ -12,7 +12,10 @@ Configurations: the tutorial's settings; fastsom's defaults (online and
 batch, random and PCA initialisation); MiniSom's ``train`` with its default
 decays at the same number of iterations; XPySom (CPU) batch at the same
 number of epochs. All scores use fastsom's own metrics on the peer's
-codebook, so every row is measured with one definition.
+codebook (:func:`bench.scores.score`), so every row is measured with one
+definition. :mod:`bench.suite` (``python -m bench.report --only
+labelled``) races the same data sets with every peer at settings matched to
+fastsom's; this module compares *default* settings.
 """
 
 import argparse
@@ -20,24 +23,12 @@ import time
 
 import numpy as np
 
-from fastsom import SOM, metrics, topology, tutorial_som
+from bench.scores import score
+from bench.workloads import minmax
+from fastsom import SOM, tutorial_som
 from fastsom.datasets import load_digits, load_iris
 
 SEEDS = (0, 1, 2)
-
-
-def minmax(X):
-    span = X.max(axis=0) - X.min(axis=0)
-    return (X - X.min(axis=0)) / np.where(span > 0, span, 1)
-
-
-def score(weights, X, y, n_rows, n_cols):
-    """QE, TE and purity of a codebook (n_rows, n_cols, n_features) under fastsom's definitions."""
-    W = np.ascontiguousarray(weights.reshape(n_rows * n_cols, -1), dtype=np.float64)
-    grid = topology.make_grid(n_rows, n_cols)
-    bmu = metrics.best_two_units(X, W)[0]
-    return (metrics.quantization_error(X, W), metrics.topographic_error(X, W, *grid, 2.0),
-            metrics.bmu_purity(bmu, y))
 
 
 def fastsom_config(**params):
@@ -92,7 +83,9 @@ def run(name, X, y, n_rows, n_cols):
                 rows = None
                 print(f"| {label} | skipped: {error} | | | |")
                 break
-            rows.append((*score(np.asarray(weights), X, y, n_rows, n_cols), time.perf_counter() - start))
+            seconds = time.perf_counter() - start
+            scores = score(weights, X, y)
+            rows.append((scores["qe"], scores["te"], scores["purity"], seconds))
         if rows:
             qe, te, purity, seconds = np.mean(rows, axis=0)
             print(f"| {label} | {qe:.4f} | {te:.3f} | {purity:.3f} | {seconds:.2f} |")

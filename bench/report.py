@@ -1,18 +1,30 @@
-"""Print the online-training benchmark as Markdown tables.
+"""Print the benchmarks as Markdown tables: fastsom's online kernels, and fastsom against its peers.
 
 Usage::
 
-    python -m bench.report                 # run the bench, then print
-    python -m bench.report --json a.json --json b.json   # print saved runs
+    python -m bench.report                      # everything, full sizes (about an hour on 2 cores)
+    python -m bench.report --quick              # reduced sizes and repeats: < 10 minutes on 2 cores
+    python -m bench.report --only million,torchsom-grid
+    python -m bench.report --smoke              # tiny sizes: checks that it all runs (seconds to a minute)
+    python -m bench.report --list               # the workload names
+    python -m bench.report --json a.json --json b.json   # print saved online runs
+    python -m bench.report --from-results r.json         # print a saved peer run (--results r.json)
 
-Without ``--json`` it runs ``pytest bench/test_online.py`` twice in
-subprocesses: once in the default environment (every contender), once with
-glibc's malloc tuned for NumPy peers (MiniSom only; see
-:data:`bench.test_online.MALLOC_TUNING`). The tables give, per workload, the
-median time *per iteration* (total / iterations timed, so contenders timed
-on different iteration counts compare), the min-max over rounds and the
-speed-ups. Speed-ups against MiniSom are given against both of its runs;
-the smaller one is the conservative figure.
+Workloads (``--only``, comma-separated): ``online`` is the kernel-level
+online benchmark below; ``tutorial`` its workload (a) alone; every other
+name is a workload or group of :mod:`bench.workloads`, raced by
+:mod:`bench.suite` (one table per workload with times, speed-ups, peak
+memory, QE/TE/purity and first-call times, then the issue's targets as
+met / NOT met lines).
+
+**Online kernels** (``online``): ``pytest bench/test_online.py`` runs
+twice in subprocesses: once in the default environment (every contender),
+once with glibc's malloc tuned for NumPy peers (MiniSom only; see
+:data:`bench.test_online.MALLOC_TUNING`; full mode only). The tables give,
+per workload, the median time *per iteration* (total / iterations timed,
+so contenders timed on different iteration counts compare), the min-max
+over rounds and the speed-ups. Speed-ups against MiniSom are given against
+both of its runs; the smaller one is the conservative figure.
 
 It also measures the first call of the fused kernel, in fresh processes:
 with an empty ``NUMBA_CACHE_DIR`` (a cold compile) and again with that
@@ -25,6 +37,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,14 +67,18 @@ print(json.dumps(out))
 """
 
 
-def run_bench(json_path, env=None, select=None):
+def run_bench(json_path, env=None, select=None, timeout=None):
     """Run the benchmark file with pytest in a subprocess; its output goes to stderr."""
     cmd = [sys.executable, "-m", "pytest", BENCH_FILE, "-q", "-p", "no:cacheprovider",
            f"--benchmark-json={json_path}"]
     if select:
         cmd += ["-k", select]
     print("$", " ".join(cmd), file=sys.stderr, flush=True)
-    return subprocess.run(cmd, cwd=ROOT, env=env, stdout=sys.stderr).returncode
+    try:
+        return subprocess.run(cmd, cwd=ROOT, env=env, stdout=sys.stderr, timeout=timeout).returncode
+    except subprocess.TimeoutExpired:
+        print(f"[bench] {BENCH_FILE} stopped after {timeout:.0f} s", file=sys.stderr, flush=True)
+        return 1
 
 
 def first_call_times():
@@ -241,15 +258,13 @@ def compile_report(times):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="append", metavar="FILE",
-                        help="pytest-benchmark JSON to report (repeatable); default: run the bench now")
-    parser.add_argument("--no-tuned-malloc", action="store_true",
-                        help="skip the second MiniSom run with glibc's malloc tuned")
-    parser.add_argument("--no-compile", action="store_true", help="skip the first-call (compile) timing")
-    args = parser.parse_args(argv)
+#: Everything, in the order run: the targets' workloads early, so a --quick
+#: run that reaches its deadline loses the least (it says what it skipped).
+ALL = ("online", "torchsom-grid", "million", "mnist-batch", "mnist-online", "large-map", "iris", "digits")
 
+
+def online_report(args, mode, only_tutorial=False, timeout=None):
+    """Run (or load) the online kernel benchmark and print its tables; True if pytest failed."""
     failed = False
     with tempfile.TemporaryDirectory(prefix="fastsom-bench-") as tmp:
         paths = args.json
@@ -258,15 +273,23 @@ def main(argv=None):
             from bench.test_online import MALLOC_TUNING
 
             default_env = {k: v for k, v in os.environ.items() if k not in MALLOC_TUNING}
+            default_env.pop("FASTSOM_BENCH_ONLINE_WORKLOADS", None)
+            if mode == "quick":
+                default_env["FASTSOM_BENCH_QUICK"] = "1"
+            if mode == "smoke":
+                default_env["FASTSOM_BENCH_SMOKE"] = "1"
+            if only_tutorial:
+                default_env["FASTSOM_BENCH_ONLINE_WORKLOADS"] = "a"
             paths = [os.path.join(tmp, "default.json")]
-            failed |= run_bench(paths[0], env=default_env) != 0
-            if not args.no_tuned_malloc:
+            failed |= run_bench(paths[0], env=default_env, timeout=timeout) != 0
+            if not args.no_tuned_malloc and mode == "full":
                 paths.append(os.path.join(tmp, "tuned-malloc.json"))
                 failed |= run_bench(paths[1], env={**default_env, **MALLOC_TUNING},
-                                    select="test_speed and minisom") != 0
-        compile_times = None if args.no_compile else first_call_times()
+                                    select="test_speed and minisom", timeout=timeout) != 0
+        compile_times = None if args.no_compile or mode == "smoke" else first_call_times()
         load_after = os.getloadavg()
-        benchmarks, machine = load(paths)
+        paths = [p for p in paths if os.path.exists(p)]
+        benchmarks, machine = load(paths) if paths else ([], None)
     print(report(benchmarks, machine))
     if compile_times is not None:
         print()
@@ -277,6 +300,72 @@ def main(argv=None):
     if failed:
         print("\n**pytest reported failures (see its output above): check them before trusting the "
               "tables.**")
+    print(flush=True)
+    return failed
+
+
+def main(argv=None):
+    from bench import suite, workloads
+
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", metavar="WORKLOAD[,...]",
+                        help="workloads or groups to run (default: all; see --list)")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", action="store_true", help="reduced sizes and repeats: < 10 minutes on 2 cores")
+    sizes.add_argument("--smoke", action="store_true", help="tiny sizes: checks that everything runs")
+    parser.add_argument("--list", action="store_true", help="print the workloads and groups, then exit")
+    parser.add_argument("--results", metavar="FILE", help="also save the peer results as JSON")
+    parser.add_argument("--from-results", metavar="FILE", help="print saved peer results instead of running")
+    parser.add_argument("--json", action="append", metavar="FILE",
+                        help="online: pytest-benchmark JSON to report (repeatable) instead of running")
+    parser.add_argument("--no-tuned-malloc", action="store_true",
+                        help="online: skip the second MiniSom run with glibc's malloc tuned")
+    parser.add_argument("--no-compile", action="store_true", help="online: skip the first-call (compile) timing")
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "smoke" if args.smoke or workloads.SMOKE else "full"
+
+    if args.list:
+        print("online    fastsom's online kernels against the reference, a two-sweep kernel and MiniSom")
+        print("tutorial  workload (a) of online alone")
+        for key, wl in workloads.WORKLOADS.items():
+            print(f"{key:<14} {wl.title}: {wl.describe()}")
+        for name, keys in workloads.GROUPS.items():
+            print(f"{name:<14} = {', '.join(keys)}")
+        return 0
+    if args.from_results:
+        saved_mode, results = suite.load_results(args.from_results)
+        for key, rows in results.items():
+            print(suite.table(workloads.WORKLOADS[key].sized(saved_mode), rows))
+            print()
+        print("### Targets\n\n" + suite.targets(results))
+        return 0
+
+    # Saved online runs (--json) print alone unless --only asks for more.
+    names = args.only.split(",") if args.only else ["online"] if args.json else list(ALL)
+    peer_names = [n for n in names if n not in ("online", "tutorial")]
+    try:
+        workloads.resolve(peer_names, mode)  # fail early on a typo
+    except ValueError as error:
+        parser.error(str(error))
+    budget = suite.MODES[mode]
+    started = time.monotonic()
+    deadline_at = None if budget.deadline is None else started + budget.deadline
+    load = os.getloadavg()[0]
+    print(f"Mode: {mode}. Machine: {os.cpu_count()} CPUs; load average (1 min) at the start {load:.2f}.\n",
+          flush=True)
+    if load > 0.5:
+        print(f"**The machine is busy (load {load:.2f}): multi-threaded contenders (numba, OpenMP, BLAS, torch) "
+              "wait for descheduled threads and can run 10-100x slower, and the time estimates that decide "
+              "what is skipped suffer too. Run on an idle machine.**\n", flush=True)
+    failed = False
+    if "online" in names or "tutorial" in names:
+        timeout = None if deadline_at is None else max(60.0, (deadline_at - time.monotonic()) / 3)
+        failed |= online_report(args, mode, only_tutorial="online" not in names, timeout=timeout)
+    if peer_names:
+        results = suite.run(peer_names, mode, deadline_at=deadline_at, results_path=args.results)
+        print("### Targets\n\n" + suite.targets(results))
+    print(f"\nLoad average (1 min) at the end: {os.getloadavg()[0]:.2f}; the report took "
+          f"{time.monotonic() - started:,.0f} s.")
     return 1 if failed else 0
 
 

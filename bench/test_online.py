@@ -39,7 +39,11 @@ decays of the full plan. Its cost per iteration is the same at every
 iteration (it evaluates the whole map every time), so this only saves time.
 
 ``FASTSOM_BENCH_SMOKE=1`` shrinks every workload to check that the bench
-runs; its timings mean nothing.
+runs; its timings mean nothing. ``FASTSOM_BENCH_QUICK=1`` (``python -m
+bench.report --quick``) keeps the sizes but runs at most 3 rounds of the
+slow contenders (reference, MiniSom) and 10 of the others, and MiniSom on
+500 iterations at (c). ``FASTSOM_BENCH_ONLINE_WORKLOADS=a,c`` runs only
+those workloads.
 """
 
 import functools
@@ -51,6 +55,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from bench import workloads
 from bench.baselines import make_minisom, online_two_sweep, run_minisom, train_minisom
 from fastsom import make_plan, topology, tutorial_schedules
 from fastsom.datasets import make_colours, make_mnist_like
@@ -60,7 +65,10 @@ from fastsom.neighborhoods import NEIGHBORHOODS
 from fastsom.schedules import asymptotic
 from fastsom.tutorial import initial_radius
 
-SMOKE = os.environ.get("FASTSOM_BENCH_SMOKE", "") not in ("", "0")
+SMOKE = workloads.SMOKE
+QUICK = os.environ.get("FASTSOM_BENCH_QUICK", "") not in ("", "0")
+#: Workloads to run (all when unset), e.g. "a" for the tutorial alone.
+ONLY = [k for k in os.environ.get("FASTSOM_BENCH_ONLINE_WORKLOADS", "").split(",") if k]
 
 #: max_d2 < 0: the kernels gather no running errors, as ``SOM.fit`` without
 #: callbacks or early stopping.
@@ -118,7 +126,7 @@ WORKLOADS = {
         "c", "20x20 map, 70000 x 784 (MNIST-like), 10000 iterations", 20, 20, _scaled(10_000, 20),
         "gaussian", "asymptotic", 10.0, 0.5,
         rounds={"minisom": 5, "fused_fast": 5, "fused_parallel": 5, "two_sweep": 5},
-        minisom_iterations=_scaled(2000, 10),
+        minisom_iterations=_scaled(500 if QUICK else 2000, 10),
     ),
 }
 
@@ -140,8 +148,8 @@ def workload_data(key, dtype):
     elif key == "b":
         X = make_colours(1000, random_state=0)
     else:
-        X = workload_data(key, "float32") if dtype != "float32" else make_mnist_like(
-            n_samples=2000 if SMOKE else 70_000, random_state=0)
+        X = workload_data(key, "float32") if dtype != "float32" else workloads.mnist_like(
+            2000 if SMOKE else 70_000, 784)
     return np.ascontiguousarray(X, dtype=dtype)
 
 
@@ -238,7 +246,16 @@ def _cases():
     cases = [("a", c, "float64") for c in ("reference", "fused_strict", "fused_fast", "two_sweep", "minisom")]
     cases += [("b", c, "float64") for c in order] + [("b", c, "float32") for c in reversed(order)]
     cases += [("c", c, "float32") for c in order] + [("c", c, "float64") for c in reversed(order)]
-    return cases
+    return [case for case in cases if not ONLY or case[0] in ONLY]
+
+
+def rounds(wl, contender):
+    """Timed rounds of a contender: the workload's, fewer with QUICK, one with SMOKE."""
+    if SMOKE:
+        return 1
+    if QUICK:
+        return min(wl.rounds[contender], 3 if contender in ("reference", "minisom") else 10)
+    return wl.rounds[contender]
 
 
 @pytest.mark.parametrize("key, contender, dtype", _cases(), ids=lambda v: str(v))
@@ -253,8 +270,7 @@ def test_speed(benchmark, key, contender, dtype):
         schedules=schedules, n_rows=wl.n_rows, n_cols=wl.n_cols, n_samples=X.shape[0],
         n_features=X.shape[1], malloc=malloc_setting(), smoke=SMOKE,
     )
-    benchmark.pedantic(target, setup=setup, rounds=1 if SMOKE else wl.rounds[contender],
-                       iterations=1, warmup_rounds=1)
+    benchmark.pedantic(target, setup=setup, rounds=rounds(wl, contender), iterations=1, warmup_rounds=1)
 
 
 def _run_kernel(kernel, X, initial_weights, samples, learning_rate, sigma, neighborhood):
