@@ -56,6 +56,7 @@ how many. The map does not depend on the number of threads or on the chunk
 size, bit for bit.
 """
 
+import contextlib
 import math
 
 import numba
@@ -131,6 +132,22 @@ def smooth(stats, coords, geometry, cell_unit, kind, sigma, out, scratch=None):
     return out
 
 
+#: Smoothing work (units x columns x lattice rows + columns) above which the
+#: GEMM path smooths on all threads despite BLAS's spinning threads.
+PARALLEL_SMOOTHING_WORK = 10**8
+
+
+@contextlib.contextmanager
+def _numba_threads(n):
+    """Run numba's parallel regions on ``n`` threads inside the block (this thread only)."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, state, on_epoch=None, chunk_size=None,
               bmus=None):
     """Guts of batch training; no input validation.
@@ -178,13 +195,24 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
         G = np.empty((chunk_size, n_units), dtype=weights.dtype)
         unit_term = np.empty(n_units)
 
+    # Numba's parallel regions right after a threaded BLAS call wait for the
+    # cores BLAS's threads still spin on: measured 13 ms per parallel epoch
+    # on a 25x15 map (240 x 50: 1.29 s for 100 epochs; 0.035 s with the
+    # epoch's numba kernels on one thread). So in the GEMM path they run on
+    # one thread, unless the smoothing is big enough for threads to pay
+    # (200x200 map: 0.35 s serial, 0.20 s on 2 threads; 20x20 map on 784
+    # features: 2 ms serial).
+    n_threads = numba.get_num_threads()
+    if gemm and n_units * n_columns * sum(cell_unit.shape) < PARALLEL_SMOOTHING_WORK:
+        n_threads = 1
     while state[0] < n_epochs:
         epoch = int(state[0])
         n_ranges = min(numba.get_num_threads(), n_columns)
         stats.fill(0.0)
         totals.fill(0.0)
         if gemm:
-            _kernels.squared_norms(weights, unit_term)
+            with _numba_threads(n_threads):
+                _kernels.squared_norms(weights, unit_term)
             if metric == COSINE:
                 norms = np.sqrt(unit_term)
                 np.divide(1.0, norms, out=unit_term, where=norms > 0)
@@ -206,7 +234,8 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
                 _kernels.best_two_direct(X_chunk, weights, metric, coords, geometry, max_d2,
                                          bmu_out, dist[:m], far[:m])
                 _kernels.accumulate_parallel(X_chunk, bmu_out, dist[:m], far[:m], stats, totals, n_ranges)
-        smooth(stats, coords, geometry, cell_unit, kind, sigmas[epoch], smoothed, scratch)
+        with _numba_threads(n_threads):
+            smooth(stats, coords, geometry, cell_unit, kind, sigmas[epoch], smoothed, scratch)
         _kernels.divide(smoothed, weights, new_weights)
         _kernels.commit(weights, new_weights, state, epoch + 1)
         if on_epoch is not None:
