@@ -388,11 +388,11 @@ def test_chunk_size_does_not_change_the_map(dtype, distance):
         np.testing.assert_array_equal(maps[size][1], maps[None][1], err_msg=f"chunk_size={size}, {distance}")
 
 
-def test_default_chunk_size_keeps_the_products_near_16_mb():
-    assert default_chunk_size(1) == 2**21
-    assert default_chunk_size(400) == 5184
-    assert default_chunk_size(400) * 400 * 8 <= 16 * 2**20
-    assert default_chunk_size(40_000) == 52
+def test_default_chunk_size_keeps_the_products_near_8_mib():
+    assert default_chunk_size(1) == 2**20
+    assert default_chunk_size(400) == 2560  # 8 MiB / (8 bytes x 400) = 2621, down to a multiple of 64
+    assert default_chunk_size(400) * 400 * 8 <= 8 * 2**20
+    assert default_chunk_size(40_000) == 26
     assert default_chunk_size(10**8) == 1
 
 
