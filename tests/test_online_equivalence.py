@@ -217,10 +217,14 @@ def test_every_topology_and_neighborhood_equals_reference(strict, data):
     if not strict:
         # Units that receive the same factors converge onto one another
         # (symmetric units of a small torus, every unit of a bubble) until
-        # they are ulps apart; which is nearer is then decided by rounding,
-        # which FMA changes. Compare up to the first BMU the reference chose
-        # by less than 1e-9; exact ties (gap 0, duplicated units) still count.
-        near = [i for i, gap in enumerate(gaps) if 0 < gap < 1e-9]
+        # they are ulps apart, or exactly equal in the reference's rounding
+        # but not in FMA's (a CI run found units 0 and 1 of a 2x3 bubble
+        # torus tied exactly in the reference and 1 ulp apart here). Which is
+        # nearer is then decided by rounding, so compare up to the first BMU
+        # the reference chose by less than 1e-9, exact ties included. Exact
+        # tie-breaking is checked by the strict cases (quantized values,
+        # duplicated units), which run the same kernel source.
+        near = [i for i, gap in enumerate(gaps) if gap < 1e-9]
         if near:
             np.testing.assert_array_equal(ref_bmus[:near[0]], comp_bmus[:near[0]], err_msg=message)
             return
