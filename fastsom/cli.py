@@ -377,15 +377,6 @@ def _add_info(commands):
 # ------------------------------------------------------------ demo, verify
 
 
-def _save_figure(figure, path):
-    from . import plot
-
-    with atomic_write(path) as stream:
-        figure.savefig(stream, format="png", dpi=120, bbox_inches="tight")
-    plot._pyplot().close(figure)
-    print(f"wrote {path}")
-
-
 def _demo(args):
     from . import demos
 
@@ -498,7 +489,7 @@ def _plot(args):
         else:
             figure = plot.plot_samples(som, X, table.labels, title=f"{os.path.basename(args.data)} by "
                                        f"{table.label_name or args.label_column}").figure
-        _save_figure(figure, f"{prefix}-{kind}.png")
+        print(f"wrote {plot.save_png(figure, f'{prefix}-{kind}.png')}")
     return 0
 
 

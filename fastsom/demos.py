@@ -13,16 +13,11 @@ and returns the map and its measures (a dict):
   from files you have (:func:`fastsom.datasets.load_mnist`).
 """
 
+import numpy as np
+
 from . import metrics, plot
-from ._files import atomic_write
 from .datasets import load_digits, load_iris, load_mnist, make_colours
 from .tutorial import tutorial_som
-
-
-def _save(ax, output):
-    with atomic_write(output) as stream:
-        ax.figure.savefig(stream, format="png", dpi=120, bbox_inches="tight")
-    plot._pyplot().close(ax.figure)
 
 
 def _measures(som, X, y=None):
@@ -36,7 +31,8 @@ def colours(output, n_rows=5, n_cols=5, n_iterations=2000, n_samples=100, seed=0
     """The tutorial's colour map; returns (som, measures)."""
     X = make_colours(n_samples, random_state=seed)
     som = tutorial_som(n_rows, n_cols, n_iterations=n_iterations, random_state=seed).fit(X)
-    _save(plot.plot_colours(som, title=f"{n_rows}x{n_cols} colour map, {n_iterations} iterations"), output)
+    plot.save_png(plot.plot_colours(som, title=f"{n_rows}x{n_cols} colour map, {n_iterations} iterations").figure,
+                  output)
     return som, _measures(som, X)
 
 
@@ -45,8 +41,8 @@ def iris(output, n_iterations=20_000, seed=0):
     X, y, names, _ = load_iris()
     X = (X - X.min(axis=0)) / (X.max(axis=0) - X.min(axis=0))
     som = tutorial_som(10, 10, n_iterations=n_iterations, random_state=seed).fit(X)
-    _save(plot.plot_samples(som, X, y, label_names=names, random_state=seed,
-                            title=f"150 irises on a 10x10 map, {n_iterations} iterations"), output)
+    plot.save_png(plot.plot_samples(som, X, y, label_names=names, random_state=seed,
+                                    title=f"150 irises on a 10x10 map, {n_iterations} iterations").figure, output)
     return som, _measures(som, X, y)
 
 
@@ -57,8 +53,6 @@ def digits(output, data=None, n_iterations=40_000, max_points=10_000, seed=0):
     default scikit-learn's 8x8 digits. The picture shows at most
     ``max_points`` digits (a seeded random subset), the measures use all.
     """
-    import numpy as np
-
     if data is None:
         X, y = load_digits()
         X /= 16.0
@@ -72,8 +66,8 @@ def digits(output, data=None, n_iterations=40_000, max_points=10_000, seed=0):
     if len(X) > max_points:
         shown = np.sort(np.random.default_rng(seed).choice(len(X), max_points, replace=False))
         what += f" ({max_points:,} shown)"
-    _save(plot.plot_samples(som, X[shown], y[shown], random_state=seed, markersize=6,
-                            title=f"{what} on a 20x20 map, {n_iterations} iterations"), output)
+    plot.save_png(plot.plot_samples(som, X[shown], y[shown], random_state=seed, markersize=6,
+                                    title=f"{what} on a 20x20 map, {n_iterations} iterations").figure, output)
     return som, _measures(som, X, y)
 
 

@@ -35,6 +35,16 @@ def _pyplot():
     return plt
 
 
+def save_png(figure, path, dpi=120):
+    """Write ``figure`` to ``path`` as PNG atomically (never half a file), then close it."""
+    from ._files import atomic_write
+
+    with atomic_write(path) as stream:
+        figure.savefig(stream, format="png", dpi=dpi, bbox_inches="tight")
+    _pyplot().close(figure)
+    return path
+
+
 def _new_axes(ax, figsize=(5, 5)):
     if ax is None:
         _, ax = _pyplot().subplots(figsize=figsize)

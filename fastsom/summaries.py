@@ -12,9 +12,10 @@ import numpy as np
 
 from . import topology as _topology
 from .kernels import quality as _quality
+from .kernels.distances import EUCLIDEAN
 
 
-def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, metric=0, connectivity=None):
+def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, metric=EUCLIDEAN, connectivity=None):
     """Mean distance, in the map's metric, from each unit to its grid neighbours.
 
     Neighbours as :func:`fastsom.topology.neighbors` finds them (8 on
