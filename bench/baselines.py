@@ -3,7 +3,7 @@
 * :func:`online_two_sweep` - the plain port of the tutorial's iteration in
   numba: one sweep over the units to find the BMU, a second sweep to update.
   It has the signature and semantics of
-  :func:`fastsom.kernels.online.online_fast`, the same fastmath flag set and
+  :func:`fastsom.kernels.sweep.online_fast`, the same fastmath flag set and
   the same inline helpers (grid distance, neighbourhood), so the only
   difference measured is the fusion of the two sweeps.
 * :func:`make_minisom` / :func:`run_minisom` - MiniSom driven through the
@@ -28,7 +28,7 @@ few hundred float64 iterations), not bit for bit.
 import numpy as np
 
 from fastsom._jit import fast_jit
-from fastsom.kernels.online import _nearest_units, _sweep
+from fastsom.kernels.sweep import _nearest_units, _sweep
 
 
 @fast_jit

@@ -130,7 +130,7 @@ FASTSOM = {
 
 
 def train_floor_batch(X, initial, wl):
-    from fastsom.batch import default_chunk_size
+    from fastsom.training.batch import default_chunk_size
 
     weights = np.ascontiguousarray(initial.reshape(wl.n_units, -1), dtype=X.dtype)
     chunk = min(X.shape[0], default_chunk_size(wl.n_units))

@@ -135,7 +135,7 @@ import io
 import numpy as np
 
 from bench.contenders import Contender
-from fastsom import schedules
+from fastsom.training import schedules
 
 #: fastsom's defaults, which the peers are set to match.
 LEARNING_RATE = 0.5

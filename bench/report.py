@@ -49,7 +49,7 @@ import json, time
 t = time.perf_counter()
 import numpy as np
 from fastsom import topology
-from fastsom.kernels.online import online_fast
+from fastsom.kernels.sweep import online_fast
 out = {"import": time.perf_counter() - t}
 for dtype in ("float64", "float32"):
     rng = np.random.default_rng(0)

@@ -1,17 +1,18 @@
 """Map quality under fastsom's definitions, for any codebook: one definition for every contender.
 
 QE: mean euclidean distance from each sample to its BMU
-(:func:`fastsom.metrics.quantization_error`); TE: share of samples whose
+(:func:`fastsom.analysis.metrics.quantization_error`); TE: share of samples whose
 two best units are not 8-connected neighbours on the rectangular grid
-(:func:`fastsom.metrics.topographic_error`, squared grid distance <= 2,
+(:func:`fastsom.analysis.metrics.topographic_error`, squared grid distance <= 2,
 as MiniSom and TorchSOM count); purity: share of samples whose label is the
-majority label of their BMU (:func:`fastsom.metrics.bmu_purity`), for
+majority label of their BMU (:func:`fastsom.analysis.metrics.bmu_purity`), for
 labelled data.
 """
 
 import numpy as np
 
-from fastsom import metrics, topology
+from fastsom import topology
+from fastsom.analysis import metrics
 
 
 def score(weights, X, y=None):

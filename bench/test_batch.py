@@ -7,7 +7,7 @@ Run explicitly (``bench/`` is not in the test suite's ``testpaths``)::
 Contenders, all on the same data and the same initial weights (``n_units``
 samples drawn with ``default_rng(1)``), one epoch each:
 
-* ``fastsom`` - :func:`fastsom.batch.run_batch`, gaussian neighbourhood,
+* ``fastsom`` - :func:`fastsom.training.batch.run_batch`, gaussian neighbourhood,
   euclidean, rectangular planar map, float32.
 * ``floor`` - what no batch epoch can beat (:func:`bench.floors.floor_epoch`):
   the same chunks (same chunk size), ``np.matmul(X_chunk, W.T)`` and the
@@ -51,9 +51,9 @@ from bench import workloads
 from bench.floors import floor_epoch
 from bench.peers import make_xpysom
 from fastsom import topology
-from fastsom.batch import default_chunk_size, run_batch
 from fastsom.distances import DISTANCES
 from fastsom.neighborhoods import NEIGHBORHOODS
+from fastsom.training.batch import default_chunk_size, run_batch
 
 SMOKE = workloads.SMOKE
 

@@ -60,9 +60,9 @@ from bench.baselines import make_minisom, online_two_sweep, run_minisom, train_m
 from fastsom import make_plan, topology, tutorial_schedules
 from fastsom.datasets import make_colours, make_mnist_like
 from fastsom.kernels.distances import EUCLIDEAN
-from fastsom.kernels.online import online_fast, online_parallel, online_strict
+from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
 from fastsom.neighborhoods import NEIGHBORHOODS
-from fastsom.schedules import asymptotic
+from fastsom.training.schedules import asymptotic
 from fastsom.tutorial import initial_radius
 
 SMOKE = workloads.SMOKE

@@ -20,7 +20,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from bench import peers, suite, worker, workloads
 from bench.contenders import registry
 from bench.floors import online_floor
-from fastsom import metrics, schedules
+from fastsom.analysis import metrics
+from fastsom.training import schedules
 
 
 def small_workload(n_epochs=4):

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fastsom.datasets import load_digits, load_iris, make_mnist_like
-from fastsom.init import pca_weights
+from fastsom.training.init import pca_weights
 
 #: FASTSOM_BENCH_SMOKE=1 shrinks every workload to seconds (a check that the bench runs).
 SMOKE = os.environ.get("FASTSOM_BENCH_SMOKE", "") not in ("", "0")

@@ -5,11 +5,12 @@
 
 __version__ = "0.1.0"
 
-from .io import load
-from .online import train_online
-from .plan import TrainingPlan, make_plan
-from .som import SOM, NotFittedError
-from .sompak import export_cod, import_cod
+from .exceptions import NotFittedError
+from .io.model import load
+from .io.sompak import export_cod, import_cod
+from .som import SOM
+from .training.online import train_online
+from .training.plan import TrainingPlan, make_plan
 from .tutorial import tutorial_schedules, tutorial_som
 
 __all__ = [

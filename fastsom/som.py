@@ -1,7 +1,7 @@
 """The ``SOM`` estimator: scikit-learn conventions around the fast kernels.
 
 This layer validates, converts, allocates, runs the driver loops of
-:mod:`fastsom.online` / :mod:`fastsom.batch` with progress, callbacks and
+:mod:`fastsom.training.online` / :mod:`fastsom.training.batch` with progress, callbacks and
 interruption, and sets the fitted attributes. Kernels never see unchecked
 input.
 """
@@ -11,43 +11,22 @@ import warnings
 
 import numpy as np
 
-from . import init as init_module
-from . import metrics, schedules, summaries, topology
-from ._monitor import Monitor, StopTraining
+from . import topology
 from ._params import ParamsMixin
-from ._progress import ProgressBar
-from ._validation import (
-    check_dtype,
-    check_int,
-    check_magnitude,
-    check_memory,
-    check_option,
-    check_positive,
-    check_X,
-)
+from ._validation import check_dtype, check_int, check_magnitude, check_memory, check_option, check_positive, check_X
+from .analysis import metrics, summaries
 from .distances import DISTANCES
+from .exceptions import NotFittedError
 from .neighborhoods import NEIGHBORHOODS
-from .online import new_state, run_online
-from .plan import make_plan
+from .training import init as init_module
+from .training import schedules
+from .training.monitor import Monitor, StopTraining
+from .training.online import new_state, run_online
+from .training.plan import make_plan
+from .training.progress import ProgressBar
 from .tutorial import initial_radius
 
 ALGORITHMS = ("online", "batch")
-
-try:  # let ``except sklearn.exceptions.NotFittedError`` catch ours too
-    from sklearn.exceptions import NotFittedError as _NotFittedBase
-
-    _NOT_FITTED_BASES = (_NotFittedBase,)
-except ImportError:  # pragma: no cover - scikit-learn is optional
-    _NOT_FITTED_BASES = (ValueError, AttributeError)
-
-
-class NotFittedError(*_NOT_FITTED_BASES):
-    """Raised when a method that needs a trained map is called before ``fit``.
-
-    A ValueError and an AttributeError, as scikit-learn's; when scikit-learn
-    is installed it is a subclass of ``sklearn.exceptions.NotFittedError``.
-    """
-
 
 class SOM(ParamsMixin):
     """A self-organising map, trained online (one sample per step) or in batch.
@@ -81,7 +60,7 @@ class SOM(ParamsMixin):
         Online: learning rate at the first iteration.
     learning_rate_end : float or None, default 0.01
         Value the learning-rate schedule heads for at the end; None means
-        the schedule's own convention (see :mod:`fastsom.schedules`). The
+        the schedule's own convention (see :mod:`fastsom.training.schedules`). The
         defaults, 0.5 -> 0.01, follow Kohonen's advice of a large rate for
         ordering and a small one for fine-tuning; the tutorial's 0.01 ->
         0.01 / e orders larger maps only slowly.
@@ -107,7 +86,7 @@ class SOM(ParamsMixin):
     distance : {"euclidean", "cosine", "manhattan", "chebyshev"}, default "euclidean"
         How the BMU is chosen; quantization errors are measured in it too.
     init : {"random", "sample", "pca"} or ndarray, default "random"
-        See :mod:`fastsom.init`. "random" is the tutorial's uniform [0, 1)
+        See :mod:`fastsom.training.init`. "random" is the tutorial's uniform [0, 1)
         (scale your data to [0, 1] first, e.g. with ``MinMaxScaler``). An
         array of shape (n_rows, n_cols, n_features) is copied.
     strict : bool, default False
@@ -418,7 +397,7 @@ class SOM(ParamsMixin):
                            settings["max_d2"] if wanted else None, strict=bool(self.strict), state=state,
                            n_jobs=self.n_jobs, on_block=on_block)
             else:
-                from .batch import run_batch
+                from .training.batch import run_batch
 
                 def on_epoch(epoch, quantization_error, topographic_error):
                     self.n_iter_ = first_step + epoch + 1
@@ -435,7 +414,7 @@ class SOM(ParamsMixin):
 
     def save(self, path):
         """Write the fitted map to ``path`` (an ``.npz`` file, no pickle); read it back with :func:`fastsom.load`."""
-        from .io import save
+        from .io.model import save
 
         return save(self, path)
 
@@ -554,7 +533,7 @@ class SOM(ParamsMixin):
         0 when every unit's neighbours in weight space are, in the same
         order, its neighbours on the grid; negative when the map is folded
         or too small for the data, positive when it is too large. See
-        :func:`fastsom.metrics.topographic_product`.
+        :func:`fastsom.analysis.metrics.topographic_product`.
         """
         self._check_fitted()
         return metrics.topographic_product(self._weights, *self._grid, self._metric)

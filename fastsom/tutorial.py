@@ -15,7 +15,7 @@ With ``strict=True`` (no fastmath) fastsom reproduces ``reference.tutorial``
 on the same plan; ``fastsom verify`` shows it.
 """
 
-from . import schedules
+from .training import schedules
 
 #: The tutorial's settings, as ``SOM`` parameters.
 TUTORIAL_PARAMS = dict(

@@ -1,7 +1,7 @@
 """The batch map equals the reference; its kernels equal dense NumPy; it is deterministic.
 
 ``ref_`` results come from ``reference.batch`` (pure Python, Kohonen's batch
-map as written); ``comp_`` results from ``fastsom.batch``. BMUs must be
+map as written); ``comp_`` results from ``fastsom.training.batch``. BMUs must be
 identical; weights agree to the tolerance derived in :func:`update_tolerance`.
 
 Why the multi-epoch comparison stops at near-ties. fastsom ranks units by
@@ -31,11 +31,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastsom import metrics, topology
-from fastsom.batch import default_chunk_size, lattice, run_batch, smooth, support_radius2
+from fastsom import topology
+from fastsom.analysis import metrics
 from fastsom.distances import DISTANCES
-from fastsom.kernels import batch as kernels
+from fastsom.kernels import accumulate as kernels
 from fastsom.neighborhoods import NEIGHBORHOODS
+from fastsom.training.batch import default_chunk_size, lattice, run_batch, smooth, support_radius2
 from reference import batch as ref_batch
 from reference import distances as ref_distances
 from reference import grid as ref_grid
@@ -315,7 +316,7 @@ def test_smoothing_a_100x100_map_allocates_no_n_units_squared_array():
         import tracemalloc
         import numpy as np
         from fastsom import topology
-        from fastsom.batch import lattice, smooth
+        from fastsom.training.batch import lattice, smooth
         from fastsom.neighborhoods import NEIGHBORHOODS
         coords, geometry = topology.make_grid(100, 100, "rectangular", True)
         cell_unit = lattice(coords, geometry)

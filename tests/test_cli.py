@@ -14,7 +14,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import fastsom
-from fastsom import cli
+from fastsom.cli import commands as cli
 
 
 def test_verify_reports_agreement_and_exits_0(capsys):
@@ -105,7 +105,7 @@ TRAIN = ["--rows", "3", "--cols", "3", "-q"]
 
 
 def ref_scaled(X, kind, fitted_on=None):
-    """The scaling written out with numpy, independently of fastsom.cli."""
+    """The scaling written out with numpy, independently of fastsom.cli.commands."""
     fitted_on = X if fitted_on is None else fitted_on
     if kind == "minmax":
         return (X - fitted_on.min(axis=0)) / (fitted_on.max(axis=0) - fitted_on.min(axis=0))

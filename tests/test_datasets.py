@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from fastsom import datasets, metrics
+from fastsom import datasets
+from fastsom.analysis import metrics
 from fastsom.datasets import load_digits, load_iris, make_colours
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from fastsom import SOM, demos
+from fastsom import SOM
+from fastsom.cli import demos
 
 plt = pytest.importorskip("matplotlib.pyplot")
 

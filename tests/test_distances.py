@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from fastsom import SOM, metrics
+from fastsom import SOM
+from fastsom.analysis import metrics
 from fastsom.distances import DISTANCES
 from reference import distances as ref_distances
 

@@ -9,7 +9,8 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import fastsom
-from fastsom import SOM, NotFittedError, io
+from fastsom import SOM, NotFittedError
+from fastsom.io import model as io
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ on every topology and distance, and by hand on tiny maps."""
 import numpy as np
 import pytest
 
-from fastsom import metrics, topology
+from fastsom import topology
+from fastsom.analysis import metrics
 from fastsom.distances import DISTANCES
 from fastsom.neighborhoods import NEIGHBORHOODS
 from reference import grid as ref_grid

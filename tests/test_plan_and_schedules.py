@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from fastsom import make_plan, schedules
+from fastsom import make_plan
+from fastsom.training import schedules
 
 
 def test_plan_draws_weights_then_sample_order_from_default_rng():

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from fastsom import SOM, plot
+from fastsom import SOM
+from fastsom.analysis import plot
 
 plt = pytest.importorskip("matplotlib.pyplot")
 

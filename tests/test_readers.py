@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from fastsom import readers
-from fastsom.readers import DataFileError, read_table
+from fastsom.io import tables as readers
+from fastsom.io.tables import DataFileError, read_table
 
 
 def write(folder, name, content):

@@ -11,12 +11,12 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import fastsom
-import fastsom.online
 import fastsom.som
+import fastsom.training.online
 from fastsom import SOM, NotFittedError, make_plan, tutorial_som
 from fastsom.datasets import make_colours
-from fastsom.online import new_state, run_online
 from fastsom.topology import make_grid
+from fastsom.training.online import new_state, run_online
 from fastsom.tutorial import TUTORIAL_PARAMS
 
 N_FEATURES = 3
@@ -292,7 +292,7 @@ def test_training_refuses_values_whose_distances_would_overflow():
 
 def test_bmu_kernel_returns_valid_units_even_when_every_distance_overflows():
     # Guts, no validation: the kernel itself must never answer -1 for the BMU.
-    from fastsom import metrics
+    from fastsom.analysis import metrics
 
     weights = np.full((4, N_FEATURES), -1e200)
     X = np.full((3, N_FEATURES), 1e200)
@@ -337,7 +337,7 @@ STOP_AT = 200
 
 @pytest.mark.parametrize("strict", [True, False])
 def test_interrupted_fit_keeps_the_map_trained_so_far(monkeypatch, X, strict):
-    monkeypatch.setattr(fastsom.online, "default_block_size", lambda n_units, n_features: BLOCK)
+    monkeypatch.setattr(fastsom.training.online, "default_block_size", lambda n_units, n_features: BLOCK)
     seen, closed = [], []
 
     class InterruptingBar:
@@ -382,7 +382,7 @@ def test_interrupted_fit_keeps_the_map_trained_so_far(monkeypatch, X, strict):
 @pytest.mark.parametrize("strict", [True, False])
 def test_block_size_does_not_change_the_map(monkeypatch, X, strict, block_size):
     ref = SOM(3, 4, n_iterations=600, strict=strict, random_state=0).fit(X)
-    monkeypatch.setattr(fastsom.online, "default_block_size", lambda n_units, n_features: block_size)
+    monkeypatch.setattr(fastsom.training.online, "default_block_size", lambda n_units, n_features: block_size)
     comp = SOM(3, 4, n_iterations=600, strict=strict, random_state=0).fit(X)
     assert_array_equal(comp.weights_, ref.weights_, err_msg=f"strict={strict}, block_size={block_size}")
 

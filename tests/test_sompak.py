@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from fastsom import SOM, NotFittedError, sompak
-from fastsom.sompak import export_cod, import_cod
+from fastsom import SOM, NotFittedError
+from fastsom.io import sompak
+from fastsom.io.sompak import export_cod, import_cod
 from fastsom.topology import grid_squared_distances
 
 # 2 rows (ydim) x 3 columns (xdim), x running fastest: line k is unit (row k // 3, col k % 3).

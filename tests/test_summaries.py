@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from fastsom import SOM, NotFittedError, summaries, topology
+from fastsom import SOM, NotFittedError, topology
+from fastsom.analysis import summaries
 from fastsom.distances import DISTANCES
 from reference import grid as ref_grid
 from reference import metrics as ref_metrics
@@ -107,7 +108,7 @@ def test_summaries_refuse_bad_input(fitted):
 
 def test_estimator_distortion_defaults_to_the_final_sigma(fitted):
     som, X, _ = fitted
-    from fastsom import schedules
+    from fastsom.training import schedules
 
     # The width of the last training step: sigma from max(4, 5) / 2 = 2.5 towards sigma_end = 1.
     final_sigma = schedules.evaluate("exponential", 2.5, 1.0, 2000, "sigma_schedule")[-1]

@@ -4,10 +4,11 @@ import numba
 import numpy as np
 import pytest
 
-from fastsom import SOM, make_plan, online, topology
+from fastsom import SOM, make_plan, topology
 from fastsom.distances import DISTANCES
-from fastsom.kernels.online import online_fast, online_parallel, online_strict
+from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
 from fastsom.neighborhoods import NEIGHBORHOODS
+from fastsom.training import online
 
 
 def run(kernel, *extra, n_rows=5, n_cols=7, n_features=6, n_iterations=300):

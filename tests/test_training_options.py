@@ -17,9 +17,10 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import fastsom
-import fastsom.online
 import fastsom.som
-from fastsom import SOM, make_plan, schedules, train_online
+import fastsom.training.online
+from fastsom import SOM, make_plan, train_online
+from fastsom.training import schedules
 
 N_FEATURES = 3
 BLOCK = 100
@@ -60,7 +61,7 @@ def runs(monkeypatch):
 @pytest.fixture
 def blocks_of_100(monkeypatch):
     """Online training reports every BLOCK iterations (the default block is far larger than these runs)."""
-    monkeypatch.setattr(fastsom.online, "default_block_size", lambda n_units, n_features: BLOCK)
+    monkeypatch.setattr(fastsom.training.online, "default_block_size", lambda n_units, n_features: BLOCK)
 
 
 def initial_map(X, n_rows, n_cols, **params):
@@ -724,7 +725,7 @@ def test_grid_search_uses_score(X):
 # n_jobs
 # ---------------------------------------------------------------------------
 
-# 16 x 16 units x 64 features = fastsom.online.PARALLEL_MIN_ELEMENTS: large enough to be split over threads.
+# 16 x 16 units x 64 features = fastsom.training.online.PARALLEL_MIN_ELEMENTS: large enough to be split over threads.
 def threads_som(n_jobs):
     return SOM(16, 16, n_iterations=300, n_jobs=n_jobs, random_state=0)
 
@@ -743,8 +744,8 @@ def test_threads_map_is_split_over_threads():
     """The premise of the comparison below: n_jobs=2 really runs the parallel kernel on this map."""
     if numba.get_num_threads() < 2:
         pytest.skip("numba has a single thread here")
-    kernel, extra = fastsom.online.choose_kernel(16 * 16, 64, strict=False, n_jobs=2)
-    assert kernel is fastsom.online.online_parallel
+    kernel, extra = fastsom.training.online.choose_kernel(16 * 16, 64, strict=False, n_jobs=2)
+    assert kernel is fastsom.training.online.online_parallel
     assert extra == (2,)
 
 

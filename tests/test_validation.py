@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import fastsom
-import fastsom.metrics
+import fastsom.analysis.metrics
 import fastsom.som
 from fastsom import SOM, NotFittedError, train_online
 
@@ -428,8 +428,8 @@ def test_bad_init_is_caught_before_training(no_training_kernel):
 
 @pytest.fixture
 def no_bmu_kernel(monkeypatch, fitted_som):
-    monkeypatch.setattr(fastsom.metrics, "best_two_units", _kernel_reached)
-    monkeypatch.setattr(fastsom.metrics, "distances", _kernel_reached)
+    monkeypatch.setattr(fastsom.analysis.metrics, "best_two_units", _kernel_reached)
+    monkeypatch.setattr(fastsom.analysis.metrics, "distances", _kernel_reached)
     return fitted_som
 
 

@@ -16,7 +16,7 @@ All randomness comes from the training plan (:func:`fastsom.make_plan`), so
 
 import numpy as np
 
-from . import topology
+from .. import topology
 
 INITS = ("random", "sample", "pca")
 

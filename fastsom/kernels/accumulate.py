@@ -1,6 +1,6 @@
 """Kernels of Kohonen's batch map: BMUs and sufficient statistics, then smoothing.
 
-One epoch (see :mod:`fastsom.batch` for the driver and
+One epoch (see :mod:`fastsom.training.batch` for the driver and
 ``reference.batch`` for the literal algorithm):
 
 1. For each chunk of samples, the driver computes ``G = X_chunk @ weights.T``
@@ -397,7 +397,7 @@ def smooth_truncated(stats, coords, cell_unit, geometry, kind, sigma, radius2, o
     radius2   IN  float, units farther than this squared grid distance are
                   skipped: ``sigma^2`` where h vanishes beyond sigma (bubble,
                   gaussian_cutoff, triangle), a truncation elsewhere (see
-                  fastsom.batch.support_radius2)
+                  fastsom.training.batch.support_radius2)
     out       OUT (n_units, n_columns) float64,
                   ``out[u] = sum_{v: d2(u, v) <= radius2} h(d2(u, v), sigma) stats[v]``
 

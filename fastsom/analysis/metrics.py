@@ -9,9 +9,9 @@ on the number of threads.
 
 import numpy as np
 
-from .kernels import bmu as _bmu
-from .kernels import quality as _quality
-from .kernels.distances import EUCLIDEAN
+from ..kernels import bmu as _bmu
+from ..kernels import quality as _quality
+from ..kernels.distances import EUCLIDEAN
 
 
 def best_two_units(X, weights, metric=EUCLIDEAN):

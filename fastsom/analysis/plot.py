@@ -18,7 +18,7 @@ returns the Axes (``plot_components``: the Figure); none calls
 
 import numpy as np
 
-from . import topology as _topology
+from .. import topology as _topology
 
 #: Radius of a hexagonal cell: neighbours are 1 apart, so a pointy-top
 #: hexagon of width 1 has its corners 1/sqrt(3) from its centre.
@@ -37,7 +37,7 @@ def _pyplot():
 
 def save_png(figure, path, dpi=120):
     """Write ``figure`` to ``path`` as PNG atomically (never half a file), then close it."""
-    from ._files import atomic_write
+    from ..io.files import atomic_write
 
     with atomic_write(path) as stream:
         figure.savefig(stream, format="png", dpi=dpi, bbox_inches="tight")

@@ -1,7 +1,7 @@
 """The ``fastsom`` command line.
 
 * ``fastsom train DATA --rows R --cols C -o MODEL`` trains a map on a CSV,
-  ``.npy`` or Parquet file (see :mod:`fastsom.readers`), scaling each
+  ``.npy`` or Parquet file (see :mod:`fastsom.io.tables`), scaling each
   feature first (``--scale minmax``, the default, ``standard`` or ``none``);
   the scaling, the feature names and the columns read are kept in the model
   file, so ``predict`` treats new data exactly as the training data.
@@ -34,14 +34,14 @@ import warnings
 
 import numpy as np
 
-from ._files import atomic_write
-from ._validation import DTYPES
-from .distances import DISTANCES
-from .init import INITS
-from .neighborhoods import NEIGHBORHOODS
-from .readers import DataFileError, read_table
-from .som import ALGORITHMS
-from .topology import TOPOLOGIES
+from .._validation import DTYPES
+from ..distances import DISTANCES
+from ..io.files import atomic_write
+from ..io.tables import DataFileError, read_table
+from ..neighborhoods import NEIGHBORHOODS
+from ..som import ALGORITHMS
+from ..topology import TOPOLOGIES
+from ..training.init import INITS
 
 #: Largest |w_fast - w_reference| accepted by ``verify`` (float64).
 VERIFY_ATOL = 1e-12
@@ -155,8 +155,8 @@ def apply_scaling(X, scaling):
 
 
 def _train(args):
-    from . import io
-    from .som import SOM
+    from ..io import model as io
+    from ..som import SOM
 
     if args.iterations is not None and args.algorithm == "batch":
         raise ValueError("--iterations counts online steps; batch training runs --epochs")
@@ -226,7 +226,7 @@ def _model_data(som, args):
 
     Returns (X in the map's dtype, the table read).
     """
-    from ._validation import check_X
+    from .._validation import check_X
 
     extra = getattr(som, "extra_", {})
     stored = extra.get("data") or {}
@@ -255,8 +255,8 @@ def _model_data(som, args):
 
 
 def _predict(args):
-    from . import metrics
-    from .io import load
+    from ..analysis import metrics
+    from ..io.model import load
 
     som = load(args.model)
     X, table = _model_data(som, args)
@@ -312,8 +312,8 @@ def _names(names, most=20):
 
 
 def _info(args):
-    from . import io
-    from .tutorial import initial_radius
+    from ..io import model as io
+    from ..tutorial import initial_radius
 
     som = io.load(args.model)
     header = io._read(os.fspath(args.model))[1]  # load() keeps no record of the writer's version
@@ -392,8 +392,8 @@ def _demo(args):
 
 
 def _verify(args):
-    from . import make_plan, train_online, tutorial_schedules
-    from .datasets import make_colours
+    from .. import make_plan, train_online, tutorial_schedules
+    from ..datasets import make_colours
 
     try:
         from reference import tutorial as reference
@@ -465,8 +465,8 @@ def _add_demo(commands):
 
 
 def _plot(args):
-    from . import plot
-    from .io import load
+    from ..analysis import plot
+    from ..io.model import load
 
     som = load(args.model)
     kinds = [kind for kind in ("umatrix", "hits", "components", "samples") if getattr(args, kind)]

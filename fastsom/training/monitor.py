@@ -7,7 +7,7 @@ topographic errors that the kernels gathered during their own BMU searches
 the user's callbacks and decides early stopping.
 """
 
-from ._progress import ProgressBar
+from .progress import ProgressBar
 
 
 class StopTraining(Exception):

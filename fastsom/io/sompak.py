@@ -94,9 +94,9 @@ import warnings
 
 import numpy as np
 
-from ._files import atomic_write
-from ._validation import check_memory, largest_safe_value
-from .som import SOM
+from .._validation import check_memory, largest_safe_value
+from ..som import SOM
+from .files import atomic_write
 
 #: fastsom topology -> SOM_PAK lattice name.
 TOPOLOGY_TO_SOMPAK = {"rectangular": "rect", "hexagonal": "hexa"}
@@ -157,7 +157,7 @@ def export_cod(som, path):
     >>> import os, tempfile
     >>> import numpy as np
     >>> from fastsom import SOM
-    >>> from fastsom.sompak import export_cod, import_cod
+    >>> from fastsom.io.sompak import export_cod, import_cod
     >>> X = np.random.default_rng(0).random((40, 3))
     >>> som = SOM(2, 3, n_iterations=100, topology="hexagonal", random_state=0).fit(X)
     >>> folder = tempfile.TemporaryDirectory()

@@ -17,11 +17,11 @@ across in ``state``).
 import numba
 import numpy as np
 
-from . import topology as grid_module
-from ._validation import check_magnitude, check_option, check_X
-from .distances import DISTANCES
-from .kernels.online import online_fast, online_parallel, online_strict
-from .neighborhoods import NEIGHBORHOODS
+from .. import topology as grid_module
+from .._validation import check_magnitude, check_option, check_X
+from ..distances import DISTANCES
+from ..kernels.sweep import online_fast, online_parallel, online_strict
+from ..neighborhoods import NEIGHBORHOODS
 
 #: Weight elements touched per kernel call: about 0.05-0.2 s of work, so a
 #: progress bar moves and Ctrl-C is honoured promptly.
@@ -133,7 +133,7 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
         Row of ``X`` presented at each iteration.
     learning_rate, sigma : ndarray of float, shape (n_iterations,)
         Learning rate and neighbourhood radius of each iteration (see
-        :mod:`fastsom.schedules` and :func:`fastsom.tutorial_schedules`).
+        :mod:`fastsom.training.schedules` and :func:`fastsom.tutorial_schedules`).
     neighborhood : str
         A name from :data:`fastsom.neighborhoods.NEIGHBORHOODS`; default the
         tutorial's ``"gaussian_cutoff"``.

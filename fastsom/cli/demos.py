@@ -15,9 +15,9 @@ and returns the map and its measures (a dict):
 
 import numpy as np
 
-from . import metrics, plot
-from .datasets import load_digits, load_iris, load_mnist, make_colours
-from .tutorial import tutorial_som
+from ..analysis import metrics, plot
+from ..datasets import load_digits, load_iris, load_mnist, make_colours
+from ..tutorial import tutorial_som
 
 
 def _measures(som, X, y=None):

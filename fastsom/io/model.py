@@ -22,7 +22,7 @@ import zipfile
 
 import numpy as np
 
-from ._files import atomic_write
+from .files import atomic_write
 
 #: Bumped when the layout changes; files of a newer version are refused.
 FORMAT_VERSION = 1
@@ -50,7 +50,7 @@ def save(som, path, extra=None):
     schedule, a Generator as ``random_state``) are not stored: the loaded
     estimator has their defaults and lists them in ``unsaved_params_``.
     """
-    from . import __version__
+    from .. import __version__
 
     som._check_fitted()
     params, unsaved = {}, []
@@ -112,7 +112,7 @@ def load(path):
         A damaged, truncated or foreign file, a file written by a newer
         fastsom (format version), or a header that does not match the weights.
     """
-    from .som import SOM
+    from ..som import SOM
 
     weights, header = _read(os.fspath(path))
     if not isinstance(header, dict) or header.get("format") != FORMAT:

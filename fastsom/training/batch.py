@@ -62,9 +62,9 @@ import math
 import numba
 import numpy as np
 
-from .kernels import batch as _kernels
-from .kernels.distances import COSINE, EUCLIDEAN
-from .kernels.neighborhoods import GAUSSIAN, MEXICAN_HAT
+from ..kernels import accumulate as _kernels
+from ..kernels.distances import COSINE, EUCLIDEAN
+from ..kernels.neighborhoods import GAUSSIAN, MEXICAN_HAT
 
 #: Size of one chunk's GEMM products ``G`` (chunk_size x n_units) in bytes,
 #: counted in float64 whatever the dtype. See :func:`default_chunk_size`.

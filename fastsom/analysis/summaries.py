@@ -10,9 +10,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import topology as _topology
-from .kernels import quality as _quality
-from .kernels.distances import EUCLIDEAN
+from .. import topology as _topology
+from ..kernels import quality as _quality
+from ..kernels.distances import EUCLIDEAN
 
 
 def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, metric=EUCLIDEAN, connectivity=None):

@@ -1,0 +1,1 @@
+"""What a trained map says: quality measures, summaries (U-matrix, hits) and plots."""
