@@ -51,8 +51,7 @@ from bench import workloads
 from bench.floors import floor_epoch
 from bench.peers import make_xpysom
 from fastsom import topology
-from fastsom.distances import DISTANCES
-from fastsom.neighborhoods import NEIGHBORHOODS
+from fastsom.options import DISTANCES, NEIGHBORHOODS
 from fastsom.training.batch import default_chunk_size, run_batch
 
 SMOKE = workloads.SMOKE

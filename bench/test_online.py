@@ -61,7 +61,7 @@ from fastsom import make_plan, topology, tutorial_schedules
 from fastsom.datasets import make_colours, make_mnist_like
 from fastsom.kernels.distances import EUCLIDEAN
 from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
-from fastsom.neighborhoods import NEIGHBORHOODS
+from fastsom.options import NEIGHBORHOODS
 from fastsom.training.schedules import asymptotic
 from fastsom.tutorial import initial_radius
 

@@ -9,8 +9,7 @@ import os
 
 import numpy as np
 
-#: dtypes a map can be trained in.
-DTYPES = {"float32": np.float32, "float64": np.float64}
+from .options import DTYPES
 
 
 def check_int(name, value, minimum):

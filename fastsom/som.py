@@ -15,9 +15,8 @@ from . import topology
 from ._params import ParamsMixin
 from ._validation import check_dtype, check_int, check_magnitude, check_memory, check_option, check_positive, check_X
 from .analysis import metrics, summaries
-from .distances import DISTANCES
 from .exceptions import NotFittedError
-from .neighborhoods import NEIGHBORHOODS
+from .options import ALGORITHMS, DISTANCES, INITS, NEIGHBORHOODS
 from .training import init as init_module
 from .training import schedules
 from .training.monitor import Monitor, StopTraining
@@ -26,7 +25,6 @@ from .training.plan import make_plan
 from .training.progress import ProgressBar
 from .tutorial import initial_radius
 
-ALGORITHMS = ("online", "batch")
 
 class SOM(ParamsMixin):
     """A self-organising map, trained online (one sample per step) or in batch.
@@ -73,7 +71,7 @@ class SOM(ParamsMixin):
         "exponential" (the tutorial's), "asymptotic" (MiniSom's),
         "inverse_time" or "linear"; or ``f(step, n_steps) -> value``.
     neighborhood : str, default "gaussian"
-        One of :data:`fastsom.neighborhoods.NEIGHBORHOODS`: "gaussian" moves
+        One of :data:`fastsom.options.NEIGHBORHOODS`: "gaussian" moves
         every unit (MiniSom's default); "gaussian_cutoff" is the tutorial's,
         moving only units with ``d2 <= sigma**2``; "bubble", "triangle",
         "mexican_hat". All use the grid distance of ``topology``.
@@ -222,9 +220,9 @@ class SOM(ParamsMixin):
             raise ValueError(f"n_jobs={self.n_jobs!r} must be None, -1 or an integer >= 1")
         check_int("n_iter_no_change", self.n_iter_no_change, 1)
         if isinstance(self.init, str):
-            check_option("init", self.init, {name: name for name in init_module.INITS})
+            check_option("init", self.init, {name: name for name in INITS})
         elif not (hasattr(self.init, "__array__") or isinstance(self.init, (list, tuple))):
-            raise TypeError(f"init={self.init!r} must be one of {', '.join(map(repr, init_module.INITS))} "
+            raise TypeError(f"init={self.init!r} must be one of {', '.join(map(repr, INITS))} "
                             "or an array")
         if self.random_state is not None and not isinstance(
             self.random_state, (numbers.Integral, np.random.Generator, np.random.SeedSequence)

@@ -26,8 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-#: Topology names.
-TOPOLOGIES = ("rectangular", "hexagonal")
+from .options import TOPOLOGIES
 
 #: Largest squared grid distance that counts as adjacent, by (topology,
 #: connectivity). Rectangular: 4 = edge neighbours, 8 = edges and corners.

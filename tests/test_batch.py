@@ -33,9 +33,8 @@ from hypothesis import strategies as st
 
 from fastsom import topology
 from fastsom.analysis import metrics
-from fastsom.distances import DISTANCES
 from fastsom.kernels import accumulate as kernels
-from fastsom.neighborhoods import NEIGHBORHOODS
+from fastsom.options import DISTANCES, NEIGHBORHOODS
 from fastsom.training.batch import default_chunk_size, lattice, run_batch, smooth, support_radius2
 from reference import batch as ref_batch
 from reference import distances as ref_distances
@@ -317,7 +316,7 @@ def test_smoothing_a_100x100_map_allocates_no_n_units_squared_array():
         import numpy as np
         from fastsom import topology
         from fastsom.training.batch import lattice, smooth
-        from fastsom.neighborhoods import NEIGHBORHOODS
+        from fastsom.options import NEIGHBORHOODS
         coords, geometry = topology.make_grid(100, 100, "rectangular", True)
         cell_unit = lattice(coords, geometry)
         stats = np.random.default_rng(0).random((10_000, 9))

@@ -7,7 +7,7 @@ import pytest
 
 from fastsom import SOM
 from fastsom.analysis import metrics
-from fastsom.distances import DISTANCES
+from fastsom.options import DISTANCES
 from reference import distances as ref_distances
 
 A = [1.0, -2.0, 3.0]

@@ -6,8 +6,7 @@ import pytest
 
 from fastsom import topology
 from fastsom.analysis import metrics
-from fastsom.distances import DISTANCES
-from fastsom.neighborhoods import NEIGHBORHOODS
+from fastsom.options import DISTANCES, NEIGHBORHOODS
 from reference import grid as ref_grid
 from reference import metrics as ref_metrics
 from reference.online import NEIGHBORHOODS as REF_NEIGHBORHOODS

@@ -5,7 +5,7 @@ import pytest
 
 from fastsom import SOM, NotFittedError, topology
 from fastsom.analysis import summaries
-from fastsom.distances import DISTANCES
+from fastsom.options import DISTANCES
 from reference import grid as ref_grid
 from reference import metrics as ref_metrics
 

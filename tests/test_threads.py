@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 
 from fastsom import SOM, make_plan, topology
-from fastsom.distances import DISTANCES
 from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
-from fastsom.neighborhoods import NEIGHBORHOODS
+from fastsom.options import DISTANCES, NEIGHBORHOODS
 from fastsom.training import online
 
 

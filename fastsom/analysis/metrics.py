@@ -3,7 +3,7 @@
 Guts of the estimator's methods: no input validation here. ``X`` must be a
 finite C-contiguous array of the weights' dtype, ``weights`` the
 (n_units, n_features) matrix, ``metric`` a code from
-:data:`fastsom.distances.DISTANCES`. Results depend only on the data, never
+:data:`fastsom.options.DISTANCES`. Results depend only on the data, never
 on the number of threads.
 """
 

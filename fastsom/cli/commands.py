@@ -34,14 +34,9 @@ import warnings
 
 import numpy as np
 
-from .._validation import DTYPES
-from ..distances import DISTANCES
 from ..io.files import atomic_write
 from ..io.tables import DataFileError, read_table
-from ..neighborhoods import NEIGHBORHOODS
-from ..som import ALGORITHMS
-from ..topology import TOPOLOGIES
-from ..training.init import INITS
+from ..options import ALGORITHMS, DISTANCES, DTYPES, INITS, NEIGHBORHOODS, TOPOLOGIES
 
 #: Largest |w_fast - w_reference| accepted by ``verify`` (float64).
 VERIFY_ATOL = 1e-12

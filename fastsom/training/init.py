@@ -18,8 +18,6 @@ import numpy as np
 
 from .. import topology
 
-INITS = ("random", "sample", "pca")
-
 
 def pca_weights(X, n_rows, n_cols, topology_name="rectangular"):
     """Units spread over the plane of X's first two principal components, (n_units, n_features)."""
@@ -50,7 +48,7 @@ def pca_weights(X, n_rows, n_cols, topology_name="rectangular"):
 
 
 def initial_weights(init, plan, X, n_rows, n_cols, topology_name="rectangular"):
-    """The starting map for ``init`` (a name from :data:`INITS`), (n_units, n_features) float64.
+    """The starting map for ``init`` (a name from :data:`fastsom.options.INITS`), (n_units, n_features) float64.
 
     Guts of ``SOM.fit``: ``init`` is a validated name; arrays are handled by the caller.
     """

@@ -19,9 +19,8 @@ import numpy as np
 
 from .. import topology as grid_module
 from .._validation import check_magnitude, check_option, check_X
-from ..distances import DISTANCES
 from ..kernels.sweep import online_fast, online_parallel, online_strict
-from ..neighborhoods import NEIGHBORHOODS
+from ..options import DISTANCES, NEIGHBORHOODS
 
 #: Weight elements touched per kernel call: about 0.05-0.2 s of work, so a
 #: progress bar moves and Ctrl-C is honoured promptly.
@@ -135,13 +134,13 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
         Learning rate and neighbourhood radius of each iteration (see
         :mod:`fastsom.training.schedules` and :func:`fastsom.tutorial_schedules`).
     neighborhood : str
-        A name from :data:`fastsom.neighborhoods.NEIGHBORHOODS`; default the
+        A name from :data:`fastsom.options.NEIGHBORHOODS`; default the
         tutorial's ``"gaussian_cutoff"``.
     topology : {"rectangular", "hexagonal"}
     toroidal : bool
         Grid shape, as for :class:`fastsom.SOM`.
     distance : str
-        BMU metric, a name from :data:`fastsom.distances.DISTANCES`.
+        BMU metric, a name from :data:`fastsom.options.DISTANCES`.
     strict : bool
         True (default): exact IEEE arithmetic, equal to the reference to a
         few ulps. False: the fastmath kernel (vectorised, FMA).
