@@ -1,14 +1,48 @@
 """fastsom: fast, exact Self-Organising Maps for Python.
 
 >>> from fastsom import SOM
+
+Layout, top-down (each module imports only from the rows below it):
+
+=====================  =====================================================
+``som``                The estimator: ``fit``/``partial_fit``, thin queries,
+                       ``load``. The one place that builds fitted maps
+                       (``SOM._from_fitted``), for files, SOM_PAK and the CLI.
+``tutorial``           The tutorial's configuration ("article mode").
+``cli/``               The command line (``commands``) and the demos.
+``io/``                Files: model files (``model``: format, save, checked
+                       read), SOM_PAK codebooks, data tables, IDX, atomic
+                       writes. Knows files, not the estimator class.
+``analysis/``          What a map says: metrics, summaries, plots.
+``settings``           Parameters validated and frozen at fit
+                       (``Settings``); everything after ``fit`` reads it.
+``training/``          The plan (all randomness), schedules, initial maps,
+                       the online and batch drivers, monitor and progress.
+``topology``,          The grid; every option name and its kernel code;
+``options``,           exceptions; input checks.
+``exceptions``,
+``_validation``
+``kernels/``           Numba kernels, grouped by what they compute: ``sweep``
+                       (fused online), ``accumulate`` (batch BMUs and
+                       statistics), ``bmu`` (the BMU rule), ``quality``,
+                       ``distances``, ``grid``, ``neighborhoods``. No
+                       validation, no allocation in hot loops.
+``_jit``               Every numba option.
+=====================  =====================================================
+
+Why these boundaries: kernels are pure functions of arrays so they can be
+checked against ``reference/`` one by one; training drivers own the loop
+around them (blocks, interrupts) but no parameter parsing; ``settings``
+turns parameters into values once, so the estimator and every reader of a
+fitted map agree on them; ``io`` reads untrusted files into arrays and
+settings and leaves building the estimator to ``som``, so the estimator and
+its file format do not import each other.
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .exceptions import NotFittedError
-from .io.model import load
-from .io.sompak import export_cod, import_cod
-from .som import SOM
+from .io.sompak import export_cod
+from .som import SOM, import_cod, load
 from .training.online import train_online
 from .training.plan import TrainingPlan, make_plan
 from .tutorial import tutorial_schedules, tutorial_som

@@ -6,6 +6,7 @@ e.g. ``n_rows=0 must be >= 1``; string options list the valid choices.
 
 import numbers
 import os
+import warnings
 
 import numpy as np
 
@@ -162,3 +163,36 @@ def check_memory(n_units, n_features, dtype, name="the map"):
             f"{n_features} features x {np.dtype(dtype).itemsize} bytes), more than this "
             f"machine's {available / 2**30:.1f} GiB"
         )
+
+
+def feature_names(X):
+    """X's column names when it is a DataFrame with all-string column names, else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    names = np.asarray(list(columns), dtype=object)
+    if len(names) and all(isinstance(name, str) for name in names):
+        return names
+    return None
+
+
+def check_feature_names(X, fitted, reset, owner="SOM", stacklevel=3):
+    """scikit-learn's feature-name rules; returns X's names (or None).
+
+    ``reset`` (fit): the names are simply returned. Otherwise they must
+    equal ``fitted`` (the names seen in fit, or None): different names are
+    an error, names on one side only a warning, as scikit-learn words them.
+    """
+    names = feature_names(X)
+    if reset:
+        return names
+    if fitted is not None and names is not None and not np.array_equal(fitted, names):
+        raise ValueError(f"The feature names should match those that were passed during fit: "
+                         f"fitted with {list(fitted)}, got {list(names)}")
+    if fitted is not None and names is None:
+        warnings.warn(f"X does not have valid feature names, but {owner} was fitted with feature names",
+                      UserWarning, stacklevel=stacklevel)
+    if fitted is None and names is not None:
+        warnings.warn(f"X has feature names, but {owner} was fitted without feature names", UserWarning,
+                      stacklevel=stacklevel)
+    return names

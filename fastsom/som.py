@@ -1,29 +1,29 @@
 """The ``SOM`` estimator: scikit-learn conventions around the fast kernels.
 
 This layer validates, converts, allocates, runs the driver loops of
-:mod:`fastsom.training.online` / :mod:`fastsom.training.batch` with progress, callbacks and
-interruption, and sets the fitted attributes. Kernels never see unchecked
-input.
+:mod:`fastsom.training.online` / :mod:`fastsom.training.batch` with
+progress, callbacks and interruption, and sets the fitted attributes.
+Kernels never see unchecked input. Parameters are resolved by
+:func:`fastsom.settings.resolve` in ``fit`` and frozen in ``settings_``;
+everything after ``fit`` reads that.
 """
-
-import numbers
-import warnings
 
 import numpy as np
 
-from . import topology
 from ._params import ParamsMixin
-from ._validation import check_dtype, check_int, check_magnitude, check_memory, check_option, check_positive, check_X
+from ._validation import check_feature_names, check_magnitude, check_memory, check_option, check_positive, check_X
 from .analysis import metrics, summaries
 from .exceptions import NotFittedError
-from .options import ALGORITHMS, DISTANCES, INITS, NEIGHBORHOODS
+from .io import model as model_file
+from .io import sompak
+from .options import NEIGHBORHOODS
+from .settings import resolve
 from .training import init as init_module
-from .training import schedules
+from .training.batch import run_batch
 from .training.monitor import Monitor, StopTraining
 from .training.online import new_state, run_online
-from .training.plan import make_plan
+from .training.plan import SampleOrder, start_plan
 from .training.progress import ProgressBar
-from .tutorial import initial_radius
 
 
 class SOM(ParamsMixin):
@@ -35,6 +35,9 @@ class SOM(ParamsMixin):
     unit towards the sample by ``learning_rate[i] * h(d2, sigma[i])``,
     where ``d2`` is the squared grid distance to the BMU and ``h`` the
     neighbourhood. BMU search and update run fused in one compiled sweep.
+
+    Parameters are read by ``fit`` and ``partial_fit`` only (scikit-learn's
+    rule); what they resolved is kept, frozen, in ``settings_``.
 
     **Batch** (``algorithm="batch"``, Kohonen's batch map): each epoch
     finds the BMU of every sample, then replaces each unit by the
@@ -124,7 +127,12 @@ class SOM(ParamsMixin):
     Attributes
     ----------
     weights_ : ndarray, shape (n_rows, n_cols, n_features)
-        The trained map.
+        The trained map: a view of the buffer training, queries and ``save``
+        all use. Edit it in place if you must; it cannot be replaced.
+    settings_ : fastsom.settings.Settings
+        The parameters as ``fit`` resolved them (frozen). Queries, ``save``
+        and plots read these: ``set_params`` after ``fit`` affects only the
+        next fit.
     n_iter_ : int
         Online: iterations run; batch: epochs run. Fewer than planned after
         early stopping or an interrupt; counts across ``partial_fit`` calls.
@@ -191,137 +199,81 @@ class SOM(ParamsMixin):
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------------ settings
+    # ------------------------------------------------------------- fitted state
 
-    def _resolved(self):
-        """Validate every parameter; return the settings training needs."""
-        n_rows = check_int("n_rows", self.n_rows, 1)
-        n_cols = check_int("n_cols", self.n_cols, 1)
-        algorithm = check_option("algorithm", self.algorithm, {name: name for name in ALGORITHMS})
-        if algorithm == "online":
-            n_steps = (500 * n_rows * n_cols if self.n_iterations is None
-                       else check_int("n_iterations", self.n_iterations, 1))
-        else:
-            n_steps = check_int("n_epochs", self.n_epochs, 1)
-        learning_rate = check_positive("learning_rate", self.learning_rate)
-        sigma = initial_radius(n_rows, n_cols) if self.sigma is None else check_positive("sigma", self.sigma)
-        learning_rate_end = _optional_positive("learning_rate_end", self.learning_rate_end)
-        sigma_end = _optional_positive("sigma_end", self.sigma_end)
-        kind = check_option("neighborhood", self.neighborhood, NEIGHBORHOODS)
-        topology.check_grid(n_rows, n_cols, self.topology, self.toroidal)
-        metric = check_option("distance", self.distance, DISTANCES)
-        dtype = check_dtype(self.dtype)
-        for name in ("strict", "early_stopping", "verbose"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name}={getattr(self, name)!r} must be True or False")
-        check_positive("tol", self.tol)
-        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, numbers.Integral)
-                                        or not (self.n_jobs == -1 or self.n_jobs >= 1)):
-            raise ValueError(f"n_jobs={self.n_jobs!r} must be None, -1 or an integer >= 1")
-        check_int("n_iter_no_change", self.n_iter_no_change, 1)
-        if isinstance(self.init, str):
-            check_option("init", self.init, {name: name for name in INITS})
-        elif not (hasattr(self.init, "__array__") or isinstance(self.init, (list, tuple))):
-            raise TypeError(f"init={self.init!r} must be one of {', '.join(map(repr, INITS))} "
-                            "or an array")
-        if self.random_state is not None and not isinstance(
-            self.random_state, (numbers.Integral, np.random.Generator, np.random.SeedSequence)
-        ):
-            raise TypeError(f"random_state={self.random_state!r} must be None, an int or a numpy.random.Generator")
-        if isinstance(self.random_state, numbers.Integral) and self.random_state < 0:
-            raise ValueError(f"random_state={self.random_state!r} must be >= 0")
-        callbacks = self.callbacks
-        callbacks = [] if callbacks is None else [callbacks] if callable(callbacks) else list(callbacks)
-        for callback in callbacks:
-            if not callable(callback):
-                raise TypeError(f"callbacks must be callables; got {callback!r}")
-        learning_rate_values = (schedules.evaluate(self.learning_rate_schedule, learning_rate, learning_rate_end,
-                                                   n_steps, "learning_rate_schedule")
-                                if algorithm == "online" else None)
-        return dict(
-            n_rows=n_rows, n_cols=n_cols, algorithm=algorithm, n_steps=n_steps, kind=kind, metric=metric,
-            dtype=dtype, callbacks=callbacks, learning_rate=learning_rate_values,
-            sigma=schedules.evaluate(self.sigma_schedule, sigma, sigma_end, n_steps, "sigma_schedule"),
-            max_d2=topology.ADJACENCY[(self.topology, topology.DEFAULT_CONNECTIVITY[self.topology])],
-        )
+    @property
+    def weights_(self):
+        self._check_fitted()
+        return self._weights.reshape(self.settings_.n_rows, self.settings_.n_cols, self.n_features_in_)
 
-    # -------------------------------------------------------------- data
+    @weights_.setter
+    def weights_(self, value):
+        # One map, one buffer: predict, the metrics and save must never disagree on it.
+        raise AttributeError("weights_ cannot be replaced: edit it in place (som.weights_[...] = values, same shape "
+                             "and dtype) or train a new map from it with SOM(init=array)")
 
-    def _validate_X(self, X, reset, stacklevel=3):
-        """check_X plus scikit-learn's feature-name bookkeeping.
+    def _set_fitted(self, settings, weights, n_iter, rng):
+        """Make this estimator a fitted map: ``weights`` (n_units, n_features), C-contiguous, in settings' dtype."""
+        self.settings_ = settings
+        self._weights = weights
+        self.n_features_in_ = weights.shape[1]
+        self.n_iter_ = n_iter
+        self.history_ = []
+        self._rng = rng
 
-        ``stacklevel`` makes warnings point at the user's line: 3 from a
-        public method calling this directly, 4 through ``_check_X_fitted``.
+    @classmethod
+    def _from_fitted(cls, settings, weights, *, n_iter=0, rng=None, feature_names=None):
+        """A fitted estimator from its parts; the one door for model files, SOM_PAK and the command line.
+
+        ``settings`` from :func:`fastsom.settings.resolve`; ``weights`` of
+        shape (n_rows, n_cols, n_features) or (n_units, n_features), finite,
+        in ``settings.dtype`` (checked). The estimator's parameters are the
+        settings' parameters, so ``get_params`` describes the map.
         """
-        names = _feature_names(X)
+        weights = np.asarray(weights)
+        n_features = weights.shape[-1] if weights.ndim in (2, 3) else 0
+        if (weights.ndim not in (2, 3) or weights.shape[:-1] not in ((settings.n_rows, settings.n_cols),
+                                                                    (settings.n_units,)) or n_features < 1):
+            raise ValueError(f"weights of shape {weights.shape} do not fit a {settings.n_rows} x {settings.n_cols} map")
+        if weights.dtype != settings.dtype or not np.isfinite(weights).all():
+            raise ValueError(f"weights must be finite {settings.dtype.name} numbers; got {weights.dtype}")
+        check_magnitude("weights", weights)
+        som = cls(**settings.params)
+        rng = np.random.default_rng(settings.params["random_state"]) if rng is None else rng
+        som._set_fitted(settings, np.array(weights.reshape(settings.n_units, n_features), order="C"), n_iter, rng)
+        if feature_names is not None:
+            som.feature_names_in_ = np.asarray(feature_names, dtype=object)
+        return som
+
+    @classmethod
+    def _from_file(cls, model):
+        """The fitted estimator a checked :class:`fastsom.io.model.ModelFile` holds."""
+        header = model.header
+        som = cls._from_fitted(model.settings, model.weights, n_iter=header["n_iter"], rng=model.rng,
+                               feature_names=header["feature_names_in"])
+        som.unsaved_params_ = list(header["unsaved_params"])
+        som.extra_ = dict(header["extra"])
+        return som
+
+    def _check_fitted(self):
+        if "settings_" not in vars(self):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit(X) first")
+
+    def _validate_X(self, X, reset, dtype=None, stacklevel=3):
+        """check_X plus scikit-learn's feature-name bookkeeping (``stacklevel``: warnings point at the user's line)."""
+        names = check_feature_names(X, None if reset else getattr(self, "feature_names_in_", None), reset,
+                                    type(self).__name__, stacklevel + 1)
         if reset:
             if names is not None:
                 self.feature_names_in_ = names
             elif hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
-        else:
-            fitted = getattr(self, "feature_names_in_", None)
-            if fitted is not None and names is not None and not np.array_equal(fitted, names):
-                raise ValueError(f"The feature names should match those that were passed during fit: "
-                                 f"fitted with {list(fitted)}, got {list(names)}")
-            if fitted is not None and names is None:
-                warnings.warn(f"X does not have valid feature names, but {type(self).__name__} was fitted with "
-                              "feature names", UserWarning, stacklevel=stacklevel)
-            if fitted is None and names is not None:
-                warnings.warn(f"X has feature names, but {type(self).__name__} was fitted without feature names",
-                              UserWarning, stacklevel=stacklevel)
-        dtype = self._weights.dtype if not reset else check_dtype(self.dtype)
-        n_features = None if reset else self.n_features_in_
-        return check_X(X, dtype, n_features=n_features, owner=type(self).__name__)
+            return check_X(X, dtype, owner=type(self).__name__)
+        return check_X(X, self.settings_.dtype, n_features=self.n_features_in_, owner=type(self).__name__)
 
-    def _initial_weights(self, plan, X, n_rows, n_cols, dtype):
-        n_features = X.shape[1]
-        if isinstance(self.init, str):
-            weights = init_module.initial_weights(self.init, plan, X, n_rows, n_cols, self.topology)
-        else:
-            weights = np.asarray(self.init)
-            if weights.shape != (n_rows, n_cols, n_features):
-                raise ValueError(
-                    f"init has shape {weights.shape}; expected (n_rows, n_cols, n_features) = "
-                    f"{(n_rows, n_cols, n_features)}"
-                )
-            if weights.dtype.kind not in "biuf":
-                raise ValueError("init must contain finite numbers only")
-        with np.errstate(over="ignore"):  # reported below
-            weights = np.array(weights.reshape(n_rows * n_cols, n_features), dtype=dtype, order="C")
-        if not np.isfinite(weights).all():
-            raise ValueError(f"init must contain finite numbers only (in {np.dtype(dtype).name})")
-        check_magnitude("init", weights)
-        return weights
-
-    def _start(self, X, settings, n_iterations):
-        """Fresh fitted state: weights, grid, counters; returns the training plan."""
-        n_rows, n_cols = settings["n_rows"], settings["n_cols"]
-        n_samples, n_features = X.shape
-        check_memory(n_rows * n_cols, n_features, settings["dtype"])
-        rng = np.random.default_rng(self.random_state)
-        plan = make_plan(n_rows, n_cols, n_features, n_samples, n_iterations, rng)
-        weights = self._initial_weights(plan, X, n_rows, n_cols, settings["dtype"])
-        # The fitted state exists (and is consistent) before the first block
-        # runs, so an interrupt at any point leaves a usable model.
-        self._set_fitted(weights, settings, n_iter=0, rng=rng)
-        return plan
-
-    def _set_fitted(self, weights, settings, n_iter, rng):
-        """Make this estimator a fitted map with ``weights`` (n_units, n_features), contiguous.
-
-        The one place that defines the fitted state: training, ``fastsom.load``
-        and the SOM_PAK import all go through here.
-        """
-        n_features = weights.shape[1]
-        self._weights = weights
-        self.weights_ = weights.reshape(settings["n_rows"], settings["n_cols"], n_features)
-        self.n_features_in_ = n_features
-        self.n_iter_ = n_iter
-        self.history_ = []
-        self._metric = settings["metric"]
-        self._grid = topology.make_grid(settings["n_rows"], settings["n_cols"], self.topology, bool(self.toroidal))
-        self._rng = rng
+    def _check_X_fitted(self, X):
+        self._check_fitted()
+        return self._validate_X(X, reset=False, stacklevel=4)
 
     # ------------------------------------------------------------- training
 
@@ -339,11 +291,10 @@ class SOM(ParamsMixin):
         -------
         self : SOM
         """
-        settings = self._resolved()
-        X = self._validate_X(X, reset=True)
-        online = settings["algorithm"] == "online"
-        plan = self._start(X, settings, settings["n_steps"] if online else 0)
-        self._train(X, settings, plan.sample_indices if online else None, first_step=0)
+        settings = resolve(self.get_params())
+        X = self._validate_X(X, reset=True, dtype=settings.dtype)
+        order = self._start(X, settings, settings.n_steps if settings.online else 0)
+        self._train(X, order if settings.online else None, first_step=0)
         return self
 
     def partial_fit(self, X, y=None):
@@ -354,55 +305,94 @@ class SOM(ParamsMixin):
         epoch on X at the next radius. Schedules are laid out over
         ``n_iterations`` / ``n_epochs``; past their end they stay at their
         final value. ``n_iter_`` says where training stands. The first call
-        (or a call after changing ``n_rows``/``n_cols``) starts a new map.
+        starts a new map, and so does a call after a change of the map's
+        definition (``n_rows``, ``n_cols``, ``algorithm``, ``topology``,
+        ``toroidal``, ``distance``, ``dtype``); other parameters (schedules,
+        callbacks, ...) take effect from this call on.
         """
-        settings = self._resolved()
-        fitted = hasattr(self, "weights_") and self.weights_.shape[:2] == (settings["n_rows"], settings["n_cols"])
-        X = self._validate_X(X, reset=not fitted)
-        if not fitted:
+        settings = resolve(self.get_params())
+        fitted = "settings_" in vars(self) and self.settings_.same_map(settings)
+        X = self._validate_X(X, reset=not fitted, dtype=settings.dtype)
+        if fitted:
+            self.settings_ = settings
+        else:
             self._start(X, settings, 0)
-        online = settings["algorithm"] == "online"
-        samples = self._rng.permutation(X.shape[0]).astype(np.int64) if online else None
-        self._train(X, settings, samples, first_step=self.n_iter_, n_epochs=None if online else 1)
+        n_samples = X.shape[0]
+        order = (SampleOrder(self._rng.permutation(n_samples).astype(np.int64), n_samples, n_samples)
+                 if settings.online else None)
+        self._train(X, order, first_step=self.n_iter_, n_epochs=None if settings.online else 1)
         return self
 
-    def _train(self, X, settings, samples, first_step, n_epochs=None):
-        """Run the online or batch driver from ``first_step`` of the schedules."""
-        online = settings["algorithm"] == "online"
-        n_run = len(samples) if online else (settings["n_steps"] if n_epochs is None else n_epochs)
-        steps = np.minimum(first_step + np.arange(n_run), settings["n_steps"] - 1)
-        sigma = np.ascontiguousarray(settings["sigma"][steps])
-        monitor = Monitor(n_run, "it" if online else "epoch", self.verbose, settings["callbacks"],
-                          self.early_stopping, self.tol, self.n_iter_no_change, progress=ProgressBar,
-                          first_step=len(self.history_))
-        common = (self._weights, *self._grid)
-        state = new_state() if online else np.zeros(1, dtype=np.int64)  # online: see kernels.online
+    def _start(self, X, settings, n_iterations):
+        """Fresh fitted state (weights, counters) from the training plan; returns the plan's sample order."""
+        n_samples, n_features = X.shape
+        check_memory(settings.n_units, n_features, settings.dtype)
+        rng = np.random.default_rng(settings.params["random_state"])
+        init = settings.params["init"]
+        plan = start_plan(rng, settings.n_rows, settings.n_cols, n_features, n_samples, n_iterations,
+                          init if isinstance(init, str) else None, settings.dtype)
+        weights = self._initial_weights(init, plan, X, settings)
+        # The fitted state exists (and is consistent) before the first block
+        # runs, so an interrupt at any point leaves a usable model.
+        self._set_fitted(settings, weights, n_iter=0, rng=rng)
+        return plan.order
+
+    @staticmethod
+    def _initial_weights(init, plan, X, settings):
+        shape = (settings.n_rows, settings.n_cols, X.shape[1])
+        if isinstance(init, str):
+            weights = init_module.initial_weights(init, plan, X, settings.n_rows, settings.n_cols, settings.topology)
+        else:
+            weights = np.asarray(init)
+            if weights.shape != shape:
+                raise ValueError(f"init has shape {weights.shape}; expected (n_rows, n_cols, n_features) = {shape}")
+            if weights.dtype.kind not in "biuf":
+                raise ValueError("init must contain finite numbers only")
+        with np.errstate(over="ignore"):  # reported below
+            weights = np.array(weights.reshape(settings.n_units, shape[2]), dtype=settings.dtype, order="C")
+        if not np.isfinite(weights).all():
+            raise ValueError(f"init must contain finite numbers only (in {settings.dtype.name})")
+        check_magnitude("init", weights)
+        return weights
+
+    def _train(self, X, order, first_step, n_epochs=None):
+        """Run the online driver over ``order`` (a SampleOrder), or the batch driver, from ``first_step``."""
+        settings = self.settings_
+        params = settings.params
+        online = settings.online
+        n_run = order.n_iterations if online else (settings.n_steps if n_epochs is None else n_epochs)
+        monitor = Monitor(n_run, "it" if online else "epoch", params["verbose"], list(settings.callbacks),
+                          params["early_stopping"], params["tol"], params["n_iter_no_change"],
+                          progress=ProgressBar, first_step=len(self.history_))
+        grid = settings.grid
+        state = new_state() if online else np.zeros(1, dtype=np.int64)  # online: see kernels.sweep
         try:
             if online:
+                def schedule(start, stop):  # evaluated per block: no whole-run arrays
+                    steps = first_step + np.arange(start, stop)
+                    return settings.learning_rates(steps), settings.sigmas(steps)
+
                 def on_block(n_done, errors):
                     self.n_iter_ = first_step + n_done
                     if errors is None:  # nobody asked for them
                         monitor.report(n_done, self.n_iter_, np.nan, np.nan)
                     else:
-                        monitor.report(n_done, self.n_iter_, errors[0] / max(errors[2], 1),
-                                       errors[1] / max(errors[2], 1))
+                        searches = max(errors[2], 1.0)
+                        monitor.report(n_done, self.n_iter_, errors[0] / searches, errors[1] / searches)
 
-                learning_rate = np.ascontiguousarray(settings["learning_rate"][steps])
                 # Running errors only when someone reads them: tracking the
                 # second-best unit costs 20% on small maps.
-                wanted = bool(settings["callbacks"]) or self.early_stopping
-                run_online(X, *common, samples, learning_rate, sigma, settings["kind"], settings["metric"],
-                           settings["max_d2"] if wanted else None, strict=bool(self.strict), state=state,
-                           n_jobs=self.n_jobs, on_block=on_block)
+                wanted = bool(settings.callbacks) or params["early_stopping"]
+                run_online(X, self._weights, *grid, order, schedule, settings.kind, settings.metric,
+                           settings.adjacency()[1] if wanted else None, strict=settings.strict, state=state,
+                           n_jobs=params["n_jobs"], on_block=on_block)
             else:
-                from .training.batch import run_batch
-
                 def on_epoch(epoch, quantization_error, topographic_error):
                     self.n_iter_ = first_step + epoch + 1
                     monitor.report(epoch + 1, self.n_iter_, quantization_error, topographic_error)
 
-                run_batch(X, *common, sigma, settings["kind"], settings["metric"], settings["max_d2"],
-                          state=state, on_epoch=on_epoch)
+                run_batch(X, self._weights, *grid, settings.sigmas(first_step + np.arange(n_run)), settings.kind,
+                          settings.metric, settings.adjacency()[1], state=state, on_epoch=on_epoch)
         except StopTraining:
             pass
         finally:
@@ -411,10 +401,12 @@ class SOM(ParamsMixin):
             monitor.close()
 
     def save(self, path):
-        """Write the fitted map to ``path`` (an ``.npz`` file, no pickle); read it back with :func:`fastsom.load`."""
-        from .io.model import save
+        """Write the fitted map to ``path`` (an ``.npz`` file, no pickle); read it back with :func:`fastsom.load`.
 
-        return save(self, path)
+        The file keeps the settings the map was fitted with (``settings_``),
+        whatever ``set_params`` did since. See :mod:`fastsom.io.model`.
+        """
+        return model_file.save(self, path)
 
     def fit_predict(self, X, y=None):
         """Fit, then return the BMU of every sample of X under the trained map."""
@@ -424,31 +416,29 @@ class SOM(ParamsMixin):
         """Fit, then return the distance of every sample of X to every unit."""
         return self.fit(X).transform(X)
 
-    # -------------------------------------------------------------- predict
+    # -------------------------------------------------------------- queries
 
-    def _check_fitted(self):
-        if not hasattr(self, "weights_"):
-            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit(X) first")
-
-    def _check_X_fitted(self, X):
-        self._check_fitted()
-        return self._validate_X(X, reset=False, stacklevel=4)
-
-    def predict(self, X):
+    def predict(self, X, return_distance=False):
         """Best matching unit of each sample.
 
         Parameters
         ----------
         X : array_like, shape (n_samples, n_features)
+        return_distance : bool, default False
+            Also return each sample's distance to its BMU (in the map's
+            ``distance``), without :meth:`transform`'s n_samples x n_units array.
 
         Returns
         -------
         bmu : ndarray, shape (n_samples,), int64
             Unit index ``row * n_cols + col``; ties go to the lowest index.
             ``np.divmod(bmu, n_cols)`` gives (row, col).
+        distance : ndarray, shape (n_samples,), float64
+            Only with ``return_distance=True``.
         """
         X = self._check_X_fitted(X)
-        return metrics.best_two_units(X, self._weights, self._metric)[0]
+        bmu, rank_distance = metrics.best_two_units(X, self._weights, self.settings_.metric)[:2]
+        return (bmu, metrics.to_metric(self.settings_.metric, rank_distance)) if return_distance else bmu
 
     def transform(self, X):
         """Distance of each sample to every unit, in the map's ``distance`` metric.
@@ -458,12 +448,12 @@ class SOM(ParamsMixin):
         distances : ndarray, shape (n_samples, n_rows * n_cols), float64
         """
         X = self._check_X_fitted(X)
-        return metrics.distances(X, self._weights, self._metric)
+        return metrics.distances(X, self._weights, self.settings_.metric)
 
     def quantization_error(self, X):
         """Mean distance between each sample and its BMU's weights, in the ``distance`` metric."""
         X = self._check_X_fitted(X)
-        return metrics.quantization_error(X, self._weights, self._metric)
+        return metrics.quantization_error(X, self._weights, self.settings_.metric)
 
     def score(self, X, y=None):
         """Minus the quantization error (higher is better, as scikit-learn's scorers expect)."""
@@ -486,18 +476,10 @@ class SOM(ParamsMixin):
         -------
         float in [0, 1]
         """
-        max_d2 = self._adjacency(connectivity)[1]
-        X = self._check_X_fitted(X)
-        return metrics.topographic_error(X, self._weights, *self._grid, max_d2, self._metric)
-
-    def _adjacency(self, connectivity):
-        """(connectivity, largest squared grid distance of a neighbour), validated."""
         self._check_fitted()
-        if connectivity is None:
-            connectivity = topology.DEFAULT_CONNECTIVITY[self.topology]
-        max_d2 = check_option("connectivity", connectivity, {c: d2 for (t, c), d2 in topology.ADJACENCY.items()
-                                                             if t == self.topology})
-        return connectivity, max_d2
+        max_d2 = self.settings_.adjacency(connectivity)[1]
+        X = self._check_X_fitted(X)
+        return metrics.topographic_error(X, self._weights, *self.settings_.grid, max_d2, self.settings_.metric)
 
     def distortion(self, X, sigma=None, neighborhood=None):
         """The SOM's energy: mean over samples of sum_u h(bmu, u) * d(x, w_u)^2.
@@ -517,13 +499,12 @@ class SOM(ParamsMixin):
             Lower is better at a given sigma; compare maps at equal sigma.
         """
         self._check_fitted()
-        if sigma is None:
-            sigma = self._resolved()["sigma"][-1]
-        sigma = check_positive("sigma", sigma)
-        kind = check_option("neighborhood", self.neighborhood if neighborhood is None else neighborhood,
+        settings = self.settings_
+        sigma = check_positive("sigma", settings.final_sigma if sigma is None else sigma)
+        kind = check_option("neighborhood", settings.neighborhood if neighborhood is None else neighborhood,
                             NEIGHBORHOODS)
         X = self._check_X_fitted(X)
-        return metrics.distortion(X, self._weights, *self._grid, sigma, kind, self._metric)
+        return metrics.distortion(X, self._weights, *settings.grid, sigma, kind, settings.metric)
 
     def topographic_product(self):
         """Bauer and Pawelzik's topographic product of the map (no data needed).
@@ -534,7 +515,7 @@ class SOM(ParamsMixin):
         :func:`fastsom.analysis.metrics.topographic_product`.
         """
         self._check_fitted()
-        return metrics.topographic_product(self._weights, *self._grid, self._metric)
+        return metrics.topographic_product(self._weights, *self.settings_.grid, self.settings_.metric)
 
     # ----------------------------------------------------------- summaries
 
@@ -544,18 +525,18 @@ class SOM(ParamsMixin):
         ``connectivity`` as in :meth:`topographic_error`. High values mark
         cluster borders.
         """
-        connectivity = self._adjacency(connectivity)[0]
-        n_rows, n_cols = self.weights_.shape[:2]
-        return summaries.umatrix(self._weights, n_rows, n_cols, self.topology, bool(self.toroidal), self._metric,
-                                 connectivity)
+        self._check_fitted()
+        settings = self.settings_
+        return summaries.umatrix(self._weights, settings.n_rows, settings.n_cols, settings.topology,
+                                 settings.toroidal, settings.metric, settings.adjacency(connectivity)[0])
 
     def hit_counts(self, X):
         """Number of samples of X each unit wins, (n_rows, n_cols) int64."""
-        return summaries.hit_counts(self.predict(X), *self.weights_.shape[:2])
+        return summaries.hit_counts(self.predict(X), self.settings_.n_rows, self.settings_.n_cols)
 
     def win_map(self, X):
         """Indices of the samples of X each unit wins: ``{(row, col): int64 array}``, hit units only."""
-        return summaries.win_map(self.predict(X), self.weights_.shape[1])
+        return summaries.win_map(self.predict(X), self.settings_.n_cols)
 
     def labels_map(self, X, y):
         """Which labels of ``y`` land on which unit.
@@ -571,24 +552,70 @@ class SOM(ParamsMixin):
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(bmu):
             raise ValueError(f"y must be 1-D with one label per sample ({len(bmu)}); got shape {y.shape}")
-        return summaries.label_counts(bmu, y, *self.weights_.shape[:2])
+        return summaries.label_counts(bmu, y, self.settings_.n_rows, self.settings_.n_cols)
 
     def component_planes(self):
         """Each feature's weight across the map, (n_features, n_rows, n_cols), a copy."""
-        self._check_fitted()
         return summaries.component_planes(self.weights_)
 
 
-def _optional_positive(name, value):
-    return None if value is None else check_positive(name, value)
+def load(path):
+    """Read a model written by ``SOM.save``; returns the fitted ``SOM``.
+
+    The file is untrusted input: every field is checked before use (see
+    :mod:`fastsom.io.model`). The estimator has the parameters it was
+    fitted with, ``extra_`` (what the writer kept beside the model) and
+    ``unsaved_params_`` (parameters JSON could not hold, now at their defaults).
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        A damaged, truncated or foreign file, a file written by a newer
+        fastsom (format version), or a header field that is malformed or
+        does not match the weights: the message names the file and the field.
+    """
+    return SOM._from_file(model_file.read(path, SOM().get_params()))
 
 
-def _feature_names(X):
-    """X's column names when it is a DataFrame with all-string column names, else None."""
-    columns = getattr(X, "columns", None)
-    if columns is None:
-        return None
-    names = np.asarray(list(columns), dtype=object)
-    if len(names) and all(isinstance(name, str) for name in names):
-        return names
-    return None
+def import_cod(path, **params):
+    """Read a SOM_PAK codebook file; returns a fitted ``SOM`` whose weights are the codebook.
+
+    ``n_rows``/``n_cols`` come from the header's ydim/xdim, ``topology`` from
+    its lattice (``rect``/``hexa``) and ``neighborhood`` from its
+    neighbourhood (``gaussian``/``bubble``); line ``row * n_cols + col`` of
+    the codebook becomes ``weights_[row, col]``. Labels after the numbers,
+    comment lines (``#``) and blank lines are ignored. The map is ready for
+    ``predict``/``transform``; ``partial_fit`` continues training from it
+    (``fit`` starts afresh from ``init``).
+
+    Parameters
+    ----------
+    path : str or path-like
+    **params
+        Further ``SOM`` parameters (``dtype`` defaults to "float64",
+        ``distance``, ``toroidal``, training settings...). ``neighborhood``
+        overrides the header's; ``n_rows``, ``n_cols`` and ``topology`` may
+        be given only if they agree with the file.
+
+    Returns
+    -------
+    som : SOM
+        Fitted: ``weights_`` of shape (n_rows, n_cols, dim) in ``dtype``,
+        ``n_features_in_ = dim``, ``n_iter_ = 0``, ``history_ = []``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        Naming the file and the 1-based line: an empty file, a bad header
+        (not 5 fields, sizes that are not integers >= 1, an unknown lattice
+        or neighbourhood), a unit line with too few or too many values, a
+        value that is not a number, a missing value (``x``), NaN or
+        infinity, fewer or more unit lines than xdim * ydim, or values that
+        overflow ``dtype``. Also bad ``params`` or ``params`` that
+        contradict the header.
+    """
+    return SOM._from_fitted(*sompak.read_cod(path, params, SOM().get_params()))

@@ -15,7 +15,9 @@ With ``strict=True`` (no fastmath) fastsom reproduces ``reference.tutorial``
 on the same plan; ``fastsom verify`` shows it.
 """
 
+from .som import SOM
 from .training import schedules
+from .training.schedules import initial_radius
 
 #: The tutorial's settings, as ``SOM`` parameters.
 TUTORIAL_PARAMS = dict(
@@ -30,11 +32,6 @@ TUTORIAL_PARAMS = dict(
     strict=True,
     dtype="float64",
 )
-
-
-def initial_radius(n_rows, n_cols):
-    """``init_radius = max(network_dimensions[0], network_dimensions[1]) / 2``."""
-    return max(n_rows, n_cols) / 2
 
 
 def tutorial_schedules(n_rows, n_cols, n_iterations, init_learning_rate=0.01):
@@ -62,7 +59,5 @@ def tutorial_som(n_rows=5, n_cols=5, n_iterations=2000, random_state=None, **par
     >>> som.weights_.shape
     (5, 5, 3)
     """
-    from .som import SOM
-
     return SOM(n_rows, n_cols, n_iterations=n_iterations, random_state=random_state,
                **{**TUTORIAL_PARAMS, **params})

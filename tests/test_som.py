@@ -13,10 +13,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 import fastsom
 import fastsom.som
 import fastsom.training.online
-from fastsom import SOM, NotFittedError, make_plan, tutorial_som
+from fastsom import SOM, NotFittedError, make_plan, train_online, tutorial_som
 from fastsom.datasets import make_colours
-from fastsom.topology import make_grid
-from fastsom.training.online import new_state, run_online
 from fastsom.tutorial import TUTORIAL_PARAMS
 
 N_FEATURES = 3
@@ -367,13 +365,13 @@ def test_interrupted_fit_keeps_the_map_trained_so_far(monkeypatch, X, strict):
     assert bmu.min() >= 0 and bmu.max() < 9
 
     # The first STOP_AT iterations of the same plan, run directly in one block.
-    settings = som._resolved()
+    settings = som.settings_
     plan = make_plan(3, 3, N_FEATURES, len(X), 1000, random_state=0)
     initial = plan.initial_weights.reshape(9, N_FEATURES)
-    ref = initial.copy()
-    run_online(X, ref, *make_grid(3, 3), plan.sample_indices[:STOP_AT],
-               settings["learning_rate"][:STOP_AT], settings["sigma"][:STOP_AT], settings["kind"], settings["metric"],
-               strict=strict, state=new_state(), block_size=STOP_AT)
+    steps = np.arange(STOP_AT)
+    ref = train_online(X, plan.initial_weights, plan.sample_indices[:STOP_AT], settings.learning_rates(steps),
+                       settings.sigmas(steps), neighborhood=settings.neighborhood, strict=strict)[0]
+    ref = ref.reshape(9, N_FEATURES)
     assert not np.array_equal(som._weights, initial), "the interrupted fit kept its progress"
     assert_array_equal(som._weights, ref, err_msg=f"strict={strict}")
 

@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from fastsom import SOM, NotFittedError
+from fastsom import SOM, NotFittedError, export_cod, import_cod
 from fastsom.io import sompak
-from fastsom.io.sompak import export_cod, import_cod
 from fastsom.topology import grid_squared_distances
 
 # 2 rows (ydim) x 3 columns (xdim), x running fastest: line k is unit (row k // 3, col k % 3).
@@ -89,7 +88,7 @@ def test_hexagonal_units_sit_where_sompak_puts_them(tmp_path):
     for unit in range(n_rows * n_cols):
         by, bx = divmod(unit, n_cols)
         ref_d = [ref_hexa_dist(bx, by, tx, ty) for ty in range(n_rows) for tx in range(n_cols)]
-        comp_d = np.sqrt(grid_squared_distances(som._grid, unit))
+        comp_d = np.sqrt(grid_squared_distances(som.settings_.grid, unit))
         np.testing.assert_allclose(comp_d, ref_d, rtol=0, atol=1e-12, err_msg=f"unit={unit}")
 
 

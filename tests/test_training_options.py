@@ -49,10 +49,30 @@ def runs(monkeypatch):
     recorded = []
     real_run_online = fastsom.som.run_online
 
-    def recording_run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigma, *args, **kwargs):
-        recorded.append(dict(weights=weights.copy(), sample_indices=sample_indices.copy(),
-                             learning_rate=learning_rate.copy(), sigma=sigma.copy()))
-        return real_run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigma, *args, **kwargs)
+    def recording_run_online(X, weights, coords, geometry, order, schedule, *args, **kwargs):
+        run = dict(weights=weights.copy(), sample_indices=[], learning_rate=[], sigma=[])
+        recorded.append(run)
+
+        class RecordingOrder:  # the driver takes one block at a time
+            n_iterations = order.n_iterations
+
+            def take(self, start, stop):
+                block = order.take(start, stop)
+                run["sample_indices"].append(block[:stop - start].copy())
+                return block
+
+        def recording_schedule(start, stop):
+            learning_rate, sigma = schedule(start, stop)
+            run["learning_rate"].append(learning_rate.copy())
+            run["sigma"].append(sigma.copy())
+            return learning_rate, sigma
+
+        try:
+            return real_run_online(X, weights, coords, geometry, RecordingOrder(), recording_schedule, *args,
+                                   **kwargs)
+        finally:
+            for name in ("sample_indices", "learning_rate", "sigma"):
+                run[name] = np.concatenate(run[name]) if run[name] else np.empty(0)
 
     monkeypatch.setattr(fastsom.som, "run_online", recording_run_online)
     return recorded
@@ -257,7 +277,8 @@ def test_non_vectorised_callable_is_evaluated_step_by_step(runs, X):
     SOM(3, 3, n_iterations=300, learning_rate_schedule=schedule, random_state=0).fit(X)
     assert_array_equal(runs[0]["learning_rate"], [stepwise(i, 300) for i in range(300)])
     per_step = [step for step in calls if not isinstance(step, np.ndarray)]
-    assert per_step == list(range(300))
+    # fit checks the first and last step, then training evaluates each step once
+    assert per_step == [0, 299, *range(300)]
     assert all(type(step) is int for step in per_step)
 
 

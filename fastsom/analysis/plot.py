@@ -8,7 +8,8 @@ returns the Axes (``plot_components``: the Figure); none calls
 ``plt.show()``.
 
 >>> import numpy as np
->>> from fastsom import SOM, plot
+>>> from fastsom import SOM
+>>> from fastsom.analysis import plot
 >>> X = np.random.default_rng(0).random((100, 3))
 >>> som = SOM(6, 6, n_iterations=500, topology="hexagonal", random_state=0).fit(X)
 >>> ax = plot.plot_umatrix(som)
@@ -53,10 +54,10 @@ def _new_axes(ax, figsize=(5, 5)):
 
 def _map_of(som):
     """(n_rows, n_cols, topology) of a fitted SOM."""
-    if not hasattr(som, "weights_"):
+    settings = getattr(som, "settings_", None)  # what it was fitted with, not parameters set since
+    if settings is None:
         raise TypeError(f"expected a fitted fastsom SOM, got {type(som).__name__}")
-    n_rows, n_cols = som.weights_.shape[:2]
-    return n_rows, n_cols, som.topology
+    return settings.n_rows, settings.n_cols, settings.topology
 
 
 def cell_polygons(n_rows, n_cols, topology="rectangular"):

@@ -34,9 +34,19 @@ import warnings
 
 import numpy as np
 
+from .._validation import check_X
+from ..analysis import plot
+from ..datasets import make_colours
+from ..io import model as model_file
 from ..io.files import atomic_write
 from ..io.tables import DataFileError, read_table
 from ..options import ALGORITHMS, DISTANCES, DTYPES, INITS, NEIGHBORHOODS, TOPOLOGIES
+from ..settings import resolve
+from ..som import SOM, load
+from ..training.online import train_online
+from ..training.plan import make_plan
+from ..tutorial import tutorial_schedules
+from . import demos
 
 #: Largest |w_fast - w_reference| accepted by ``verify`` (float64).
 VERIFY_ATOL = 1e-12
@@ -146,12 +156,46 @@ def apply_scaling(X, scaling):
     return scaled
 
 
+def checked_extra(som, path):
+    """The ``extra_`` a model file keeps (``fastsom train`` writes the scaling and the columns), checked.
+
+    A model file is untrusted: a malformed ``extra`` is a ``ValueError``
+    naming the file and the field, never a traceback later.
+    """
+    extra = getattr(som, "extra_", {})
+    n_features = som.n_features_in_
+    scaling = extra.get("scaling")
+    if scaling is not None:
+        kind = scaling.get("kind", "none") if isinstance(scaling, dict) else None
+        if kind not in SCALINGS:
+            raise ValueError(f"{path}: extra field 'scaling' must be an object with 'kind' one of "
+                             f"{', '.join(map(repr, SCALINGS))}")
+        for name in (("offset", "scale") if kind != "none" else ()):
+            values = scaling.get(name)
+            if not (isinstance(values, list) and len(values) == n_features
+                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and
+                            (name == "offset" or v != 0) for v in values)):
+                raise ValueError(f"{path}: extra field 'scaling.{name}' must hold one finite number per feature "
+                                 f"({n_features})" + ("" if name == "offset" else ", none of them 0"))
+    data = extra.get("data")
+    if data is not None:
+        columns = data.get("columns") if isinstance(data, dict) else ()
+        indices = data.get("column_indices") if isinstance(data, dict) else ()
+        if not ((columns is None or (isinstance(columns, list) and len(columns) == n_features
+                                     and all(isinstance(c, str) for c in columns)))
+                and (indices is None or (isinstance(indices, list) and len(indices) == n_features
+                                         and all(isinstance(i, int) and not isinstance(i, bool) for i in indices)))
+                and isinstance(data.get("file"), (str, type(None)))
+                and isinstance(data.get("label_column"), (str, int, type(None)))):
+            raise ValueError(f"{path}: extra field 'data' must be an object with 'columns' ({n_features} names or "
+                             f"null), 'column_indices' ({n_features} integers or null), 'file' and 'label_column'")
+    return extra
+
+
 # -------------------------------------------------------------------- train
 
 
 def _train(args):
-    from ..io import model as io
-    from ..som import SOM
 
     if args.iterations is not None and args.algorithm == "batch":
         raise ValueError("--iterations counts online steps; batch training runs --epochs")
@@ -163,7 +207,7 @@ def _train(args):
     som = SOM(args.rows, args.cols, algorithm=args.algorithm, topology=args.topology, toroidal=args.toroidal,
               neighborhood=args.neighborhood, distance=args.distance, init=args.init, dtype=args.dtype,
               n_jobs=args.jobs, random_state=args.seed, verbose=not args.quiet, **steps)
-    som._resolved()  # refuse impossible settings (an odd hexagonal torus) before reading a large file
+    resolve(som.get_params())  # refuse impossible settings (an odd hexagonal torus) before reading a large file
     table = _read(args.data, args)
     n_samples, n_features = table.X.shape
     scaling = fit_scaling(table.X, args.scale)
@@ -181,7 +225,7 @@ def _train(args):
     data = {"file": os.path.basename(args.data), "column_indices": table.feature_columns,
             "columns": table.feature_names, "label_column": table.label_name or args.label_column}
     som.set_params(verbose=False)  # the progress bar was for this command, not for whoever loads the model
-    io.save(som, args.output, extra={"scaling": scaling, "data": data})
+    model_file.save(som, args.output, extra={"scaling": scaling, "data": data})
     print(f"quantization error {quantization_error:.4f}, topographic error {topographic}")
     print(f"wrote {args.output}")
     return 0
@@ -221,9 +265,7 @@ def _model_data(som, args):
 
     Returns (X in the map's dtype, the table read).
     """
-    from .._validation import check_X
-
-    extra = getattr(som, "extra_", {})
+    extra = checked_extra(som, args.model)
     stored = extra.get("data") or {}
     columns = args.columns
     if columns is None and stored:
@@ -239,26 +281,16 @@ def _model_data(som, args):
     if model_names is not None and table.feature_names is not None and list(model_names) != table.feature_names:
         raise ValueError(f"{args.data}: feature columns {', '.join(table.feature_names)} differ from the "
                          f"model's {', '.join(model_names)}")
-    scaling = extra.get("scaling")
-    if scaling and scaling.get("kind", "none") != "none" and not (
-            len(scaling.get("offset", ())) == len(scaling.get("scale", ())) == som.n_features_in_):
-        raise ValueError(f"{args.model}: its scaling does not have one offset and one scale per feature "
-                         f"({som.n_features_in_})")
-    X = check_X(apply_scaling(table.X, scaling), som._weights.dtype, n_features=som.n_features_in_,
+    X = check_X(apply_scaling(table.X, extra.get("scaling")), som.settings_.dtype, n_features=som.n_features_in_,
                 name=f"{args.data} (scaled)")
     return X, table
 
 
 def _predict(args):
-    from ..analysis import metrics
-    from ..io.model import load
-
     som = load(args.model)
     X, table = _model_data(som, args)
-    # The BMU and its distance without transform()'s n_samples x n_units array.
-    bmu, rank_distance = metrics.best_two_units(X, som._weights, som._metric)[:2]
-    distance = metrics.to_metric(som._metric, rank_distance)
-    rows, cols = np.divmod(bmu, som.n_cols)
+    bmu, distance = som.predict(X, return_distance=True)
+    rows, cols = np.divmod(bmu, som.settings_.n_cols)
     fields = [rows.tolist(), cols.tolist(), distance.tolist()]
     head = ["row", "col", "distance"]
     if table.labels is not None:
@@ -307,40 +339,37 @@ def _names(names, most=20):
 
 
 def _info(args):
-    from ..io import model as io
-    from ..tutorial import initial_radius
-
-    som = io.load(args.model)
-    header = io._read(os.fspath(args.model))[1]  # load() keeps no record of the writer's version
-    extra = getattr(som, "extra_", {})
-    settings = som._resolved()
-    unsaved = set(getattr(som, "unsaved_params_", ()))
+    model = model_file.read(args.model, SOM().get_params())
+    som = SOM._from_file(model)
+    extra = checked_extra(som, args.model)
+    settings = som.settings_
+    unsaved = set(som.unsaved_params_)
 
     def setting(name):
-        return "not saved (not JSON: a callable or an array)" if name in unsaved else getattr(som, name)
+        return "not saved (not JSON: a callable or an array)" if name in unsaved else settings.params[name]
 
-    def schedule(name, start, end, schedule_name):
+    def schedule(start, end, schedule_name):
         end_text = "the schedule's own end" if end is None else f"{end:g}"
         return f"{start:g} -> {end_text}, {setting(schedule_name)} schedule"
 
     names = getattr(som, "feature_names_in_", None)
-    online = som.algorithm == "online"
     lines = [
         ("file", f"{args.model} ({_size(os.path.getsize(args.model))})"),
-        ("written by", f"fastsom {header.get('fastsom_version', '?')} (format version {header.get('format_version')})"),
-        ("map", f"{som.n_rows} x {som.n_cols} units, {som.topology}, {'toroidal' if som.toroidal else 'planar'}"),
+        ("written by", f"fastsom {model.header.get('fastsom_version', '?')} "
+                       f"(format version {model.header['format_version']})"),
+        ("map", f"{settings.n_rows} x {settings.n_cols} units, {settings.topology}, "
+                f"{'toroidal' if settings.toroidal else 'planar'}"),
         ("features", f"{som.n_features_in_}" + ("" if names is None else f": {_names(names)}")),
-        ("dtype", som._weights.dtype.name),
-        ("algorithm", f"{som.algorithm}: {som.n_iter_} of {settings['n_steps']} "
-                      f"{'iterations' if online else 'epochs'} trained"),
-        ("neighborhood", f"{som.neighborhood}, sigma "
-                         + schedule("sigma", initial_radius(som.n_rows, som.n_cols) if som.sigma is None
-                                    else som.sigma, som.sigma_end, "sigma_schedule")),
+        ("dtype", settings.dtype.name),
+        ("algorithm", f"{settings.algorithm}: {som.n_iter_} of {settings.n_steps} "
+                      f"{'iterations' if settings.online else 'epochs'} trained"),
+        ("neighborhood", f"{settings.neighborhood}, sigma "
+                         + schedule(settings.sigma, settings.sigma_end, "sigma_schedule")),
     ]
-    if online:
-        lines.append(("learning rate", schedule("learning_rate", som.learning_rate, som.learning_rate_end,
+    if settings.online:
+        lines.append(("learning rate", schedule(settings.learning_rate, settings.learning_rate_end,
                                                 "learning_rate_schedule")))
-    lines += [("distance", som.distance), ("init", setting("init")), ("seed", setting("random_state"))]
+    lines += [("distance", settings.distance), ("init", setting("init")), ("seed", setting("random_state"))]
     scaling = extra.get("scaling")
     if not scaling:
         lines.append(("scaling", "none recorded (not trained by fastsom train): predict uses the data as given"))
@@ -373,7 +402,6 @@ def _add_info(commands):
 
 
 def _demo(args):
-    from . import demos
 
     if args.demo in ("colours", "colors"):
         som, found = demos.colours(args.output, args.rows, args.cols, args.iterations, args.samples, args.seed)
@@ -387,8 +415,6 @@ def _demo(args):
 
 
 def _verify(args):
-    from .. import make_plan, train_online, tutorial_schedules
-    from ..datasets import make_colours
 
     try:
         from reference import tutorial as reference
@@ -460,8 +486,6 @@ def _add_demo(commands):
 
 
 def _plot(args):
-    from ..analysis import plot
-    from ..io.model import load
 
     som = load(args.model)
     kinds = [kind for kind in ("umatrix", "hits", "components", "samples") if getattr(args, kind)]

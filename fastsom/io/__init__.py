@@ -1,5 +1,5 @@
-"""Files: model files, SOM_PAK codebooks, data tables, atomic writes."""
+"""Files: model files, SOM_PAK codebooks, data tables, atomic writes.
 
-from .model import load, save
-
-__all__ = ["load", "save"]
+These modules read untrusted files into arrays and settings; building a
+fitted estimator from them is :mod:`fastsom.som`'s job (``fastsom.load``).
+"""

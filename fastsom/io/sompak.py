@@ -95,7 +95,7 @@ import warnings
 import numpy as np
 
 from .._validation import check_memory, largest_safe_value
-from ..som import SOM
+from ..settings import resolve
 from .files import atomic_write
 
 #: fastsom topology -> SOM_PAK lattice name.
@@ -157,7 +157,7 @@ def export_cod(som, path):
     >>> import os, tempfile
     >>> import numpy as np
     >>> from fastsom import SOM
-    >>> from fastsom.io.sompak import export_cod, import_cod
+    >>> from fastsom import export_cod, import_cod
     >>> X = np.random.default_rng(0).random((40, 3))
     >>> som = SOM(2, 3, n_iterations=100, topology="hexagonal", random_state=0).fit(X)
     >>> folder = tempfile.TemporaryDirectory()
@@ -173,17 +173,18 @@ def export_cod(som, path):
     som._check_fitted()
     weights = som.weights_
     n_rows, n_cols, n_features = weights.shape
-    if som.topology not in TOPOLOGY_TO_SOMPAK:
-        raise ValueError(f"topology={som.topology!r} is not one of {', '.join(map(repr, TOPOLOGY_TO_SOMPAK))}")
-    if som.neighborhood not in NEIGHBORHOOD_TO_SOMPAK:
-        raise ValueError(f"neighborhood={som.neighborhood!r} is not one of "
+    settings = som.settings_  # what the map was fitted with, not parameters set since
+    if settings.topology not in TOPOLOGY_TO_SOMPAK:
+        raise ValueError(f"topology={settings.topology!r} is not one of {', '.join(map(repr, TOPOLOGY_TO_SOMPAK))}")
+    if settings.neighborhood not in NEIGHBORHOOD_TO_SOMPAK:
+        raise ValueError(f"neighborhood={settings.neighborhood!r} is not one of "
                          f"{', '.join(map(repr, NEIGHBORHOOD_TO_SOMPAK))}")
-    neighborhood = NEIGHBORHOOD_TO_SOMPAK[som.neighborhood]
-    if neighborhood != som.neighborhood:
-        warnings.warn(f"SOM_PAK has no {som.neighborhood!r} neighborhood; the file says {neighborhood!r}, "
-                      f"the nearest it knows. Import with neighborhood={som.neighborhood!r} to restore it",
+    neighborhood = NEIGHBORHOOD_TO_SOMPAK[settings.neighborhood]
+    if neighborhood != settings.neighborhood:
+        warnings.warn(f"SOM_PAK has no {settings.neighborhood!r} neighborhood; the file says {neighborhood!r}, "
+                      f"the nearest it knows. Import with neighborhood={settings.neighborhood!r} to restore it",
                       UserWarning, stacklevel=2)
-    if som.toroidal:
+    if settings.toroidal:
         warnings.warn("SOM_PAK has no toroidal maps; the codebook is written as a planar map, whose units along "
                       "the seams are no longer neighbours. Import with toroidal=True to restore the torus",
                       UserWarning, stacklevel=2)
@@ -192,7 +193,7 @@ def export_cod(som, path):
             return format(value, ".9g")  # 9 significant digits identify every float32
     else:
         text = repr  # the shortest decimal that reads back as the same double
-    header = f"{n_features} {TOPOLOGY_TO_SOMPAK[som.topology]} {n_cols} {n_rows} {neighborhood}\n"
+    header = f"{n_features} {TOPOLOGY_TO_SOMPAK[settings.topology]} {n_cols} {n_rows} {neighborhood}\n"
     path = os.fspath(path)
     with atomic_write(path, "w", encoding="ascii", newline="\n") as stream:
         stream.write(header)
@@ -202,44 +203,14 @@ def export_cod(som, path):
     return path
 
 
-def import_cod(path, **params):
-    """Read a SOM_PAK codebook file; returns a fitted ``SOM`` whose weights are the codebook.
+def read_cod(path, params, defaults):
+    """Read a SOM_PAK codebook file: the settings and the weights of the map it holds.
 
-    ``n_rows``/``n_cols`` come from the header's ydim/xdim, ``topology`` from
-    its lattice (``rect``/``hexa``) and ``neighborhood`` from its
-    neighbourhood (``gaussian``/``bubble``); line ``row * n_cols + col`` of
-    the codebook becomes ``weights_[row, col]``. Labels after the numbers,
-    comment lines (``#``) and blank lines are ignored. The map is ready for
-    ``predict``/``transform``; ``partial_fit`` continues training from it
-    (``fit`` starts afresh from ``init``).
-
-    Parameters
-    ----------
-    path : str or path-like
-    **params
-        Further ``SOM`` parameters (``dtype`` defaults to "float64",
-        ``distance``, ``toroidal``, training settings...). ``neighborhood``
-        overrides the header's; ``n_rows``, ``n_cols`` and ``topology`` may
-        be given only if they agree with the file.
-
-    Returns
-    -------
-    som : SOM
-        Fitted: ``weights_`` of shape (n_rows, n_cols, dim) in ``dtype``,
-        ``n_features_in_ = dim``, ``n_iter_ = 0``, ``history_ = []``.
-
-    Raises
-    ------
-    FileNotFoundError
-        No file at ``path``.
-    ValueError
-        Naming the file and the 1-based line: an empty file, a bad header
-        (not 5 fields, sizes that are not integers >= 1, an unknown lattice
-        or neighbourhood), a unit line with too few or too many values, a
-        value that is not a number, a missing value (``x``), NaN or
-        infinity, fewer or more unit lines than xdim * ydim, or values that
-        overflow ``dtype``. Also bad ``params`` or ``params`` that
-        contradict the header.
+    Guts of :func:`fastsom.import_cod`, which builds the fitted ``SOM`` and
+    documents the rules. ``params``: the caller's ``SOM`` parameters;
+    ``defaults``: every ``SOM`` parameter's default. Returns ``(settings,
+    weights)``: :class:`fastsom.settings.Settings` and an (n_units, dim)
+    array in the settings' dtype.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -251,9 +222,9 @@ def import_cod(path, **params):
             raise ValueError(f"{path} is empty (or holds only comments and blank lines): expected a SOM_PAK "
                              f"header line such as {HEADER_EXAMPLE!r}")
         dim, lattice, xdim, ydim, neighborhood = _parse_header(header_tokens, path, header_line)
-        som = _estimator(path, header_line, params, n_rows=ydim, n_cols=xdim,
-                         topology=TOPOLOGY_FROM_SOMPAK[lattice], neighborhood=NEIGHBORHOOD_FROM_SOMPAK[neighborhood])
-        settings = som._resolved()
+        settings = _settings(path, header_line, params, defaults, n_rows=ydim, n_cols=xdim,
+                             topology=TOPOLOGY_FROM_SOMPAK[lattice],
+                             neighborhood=NEIGHBORHOOD_FROM_SOMPAK[neighborhood])
         n_units = xdim * ydim
         where = f"the header (line {header_line}) says {xdim} x {ydim} = {n_units} units"
         check_memory(n_units, dim, np.float64, name=f"the codebook in {path}")
@@ -269,7 +240,7 @@ def import_cod(path, **params):
             last_line = number
     if n_read < n_units:
         raise ValueError(f"{path}, line {last_line + 1}: the file ends after {n_read} unit lines; {where}")
-    dtype = settings["dtype"]
+    dtype = settings.dtype
     with np.errstate(over="ignore"):  # reported below, with the line
         weights = weights.astype(dtype, copy=False)
     finite = np.isfinite(weights).all(axis=1)
@@ -284,8 +255,7 @@ def import_cod(path, **params):
         raise ValueError(f"{path}, line {line_of_unit[unit]}: a value of {np.abs(weights[unit]).max():.3g} is above "
                          f"{limit:.3g}, where squared distances overflow {dtype.name} with {dim} features. Scale "
                          "the codebook (e.g. to [0, 1])")
-    som._set_fitted(np.ascontiguousarray(weights), settings, n_iter=0, rng=np.random.default_rng(som.random_state))
-    return som
+    return settings, np.ascontiguousarray(weights)
 
 
 def _content_lines(stream):
@@ -345,10 +315,13 @@ def _parse_unit(tokens, dim, path, number, header_line):
     return values
 
 
-def _estimator(path, header_line, params, **from_file):
-    """A ``SOM`` with the header's settings and the caller's params; refuses params that contradict the file."""
+def _settings(path, header_line, params, defaults, **from_file):
+    """The header's settings with the caller's params; refuses params that contradict the file."""
+    for name in params:
+        if name not in defaults:
+            raise ValueError(f"{name!r} is not a parameter of SOM; valid: {', '.join(defaults)}")
     for name in ("n_rows", "n_cols", "topology"):
         if name in params and params[name] != from_file[name]:
             raise ValueError(f"{name}={params[name]!r} contradicts {path}: its header (line {header_line}) "
                              f"gives {name}={from_file[name]!r}")
-    return SOM().set_params(**{**from_file, **params})
+    return resolve({**defaults, **from_file, **params})

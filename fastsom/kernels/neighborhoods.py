@@ -11,7 +11,7 @@ unit. Two alternatives were measured and rejected:
 
 The branch is on a loop-invariant value, so it is perfectly predicted; its
 cost is nothing next to the ``exp`` beside it. The names users see live in
-:mod:`fastsom.neighborhoods`.
+:mod:`fastsom.options`.
 """
 
 import math

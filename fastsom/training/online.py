@@ -21,6 +21,7 @@ from .. import topology as grid_module
 from .._validation import check_magnitude, check_option, check_X
 from ..kernels.sweep import online_fast, online_parallel, online_strict
 from ..options import DISTANCES, NEIGHBORHOODS
+from .plan import SampleOrder
 
 #: Weight elements touched per kernel call: about 0.05-0.2 s of work, so a
 #: progress bar moves and Ctrl-C is honoured promptly.
@@ -72,32 +73,38 @@ def choose_kernel(n_units, n_features, strict, n_jobs=None):
     return online_fast, ()
 
 
-def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric, max_d2=2.0, *,
-               strict, state, n_jobs=None, bmus=None, block_size=None, on_block=None):
-    track = max_d2 is not None
+def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_d2=2.0, *, strict, state,
+               n_jobs=None, bmus=None, block_size=None, on_block=None):
     """Guts of online training; no input validation.
 
-    X              IN    (n_samples, n_features), C-contiguous, dtype of weights
-    weights        INOUT (n_units, n_features), C-contiguous
-    coords         IN    (n_units, 2) float64
-    geometry       IN    (4,) float64, see fastsom.topology
-    sample_indices IN    (n_iterations,) int64
-    learning_rate  IN    (n_iterations,) float64
-    sigma          IN    (n_iterations,) float64
-    kind           IN    int, neighbourhood code
-    metric         IN    int, distance code
-    max_d2         IN    float, squared grid distance of adjacent units (for the running
-                         topographic error); None: gather no running errors (faster)
-    state          INOUT (3,) int64: [next iteration, its BMU or -1, its second unit]
-    bmus           OUT   (n_iterations,) int64 or None
-    on_block       called after each block as ``on_block(n_done, errors)``: the
-                   iterations done so far, and the block's running errors
-                   (3,) float64 = [sum of BMU distances, samples whose two
-                   best units are not adjacent, BMU searches], which the
-                   fused sweep gathers as it goes (see kernels.online)
+    X          IN    (n_samples, n_features), C-contiguous, dtype of weights
+    weights    INOUT (n_units, n_features), C-contiguous
+    coords     IN    (n_units, 2) float64
+    geometry   IN    (4,) float64, see fastsom.topology
+    order      IN    :class:`fastsom.training.plan.SampleOrder`, the sample of
+                     each of its ``n_iterations`` iterations
+    schedule   IN    ``schedule(start, stop) -> (learning_rate, sigma)``, two
+                     float64 arrays of the values at iterations start .. stop - 1
+    kind       IN    int, neighbourhood code
+    metric     IN    int, distance code
+    max_d2     IN    float, squared grid distance of adjacent units (for the running
+                     topographic error); None: gather no running errors (faster)
+    state      INOUT (3,) int64: [next iteration, its BMU or -1, its second unit]
+    bmus       OUT   (n_iterations,) int64 or None
+    on_block   called after each block as ``on_block(n_done, errors)``: the
+               iterations done so far, and the block's running errors
+               (3,) float64 = [sum of BMU distances, samples whose two
+               best units are not adjacent, BMU searches], which the
+               fused sweep gathers as it goes (see kernels.sweep)
+
+    Each kernel call gets one block's samples (plus the next block's first,
+    which the fused sweep looks ahead to) and schedule values, so memory
+    does not grow with the run's length. The kernel counts iterations from
+    0 within the block; ``state`` keeps the run's count.
     """
+    track = max_d2 is not None
     kernel, extra = choose_kernel(*weights.shape, strict, n_jobs)
-    n_iterations = sample_indices.shape[0]
+    n_iterations = order.n_iterations
     if block_size is None:
         block_size = default_block_size(*weights.shape)
     no_bmus = np.empty(0, dtype=np.int64)
@@ -105,10 +112,17 @@ def run_online(X, weights, coords, geometry, sample_indices, learning_rate, sigm
     while state[0] < n_iterations:
         start = int(state[0])
         stop = min(n_iterations, start + block_size)
+        samples = order.take(start, stop)
+        learning_rate, sigma = schedule(start, stop)
         out = no_bmus if bmus is None else bmus[start:stop]
         errors[:3] = 0.0  # errors[3] carries the pending BMU's distance across blocks
-        kernel(X, weights, coords, geometry, sample_indices, learning_rate, sigma, kind, metric,
-               float(max_d2) if track else -1.0, stop, state, out, errors, *extra)
+        block_state = np.array([0, state[1], state[2]], dtype=np.int64)
+        try:
+            kernel(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric,
+                   float(max_d2) if track else -1.0, stop - start, block_state, out, errors, *extra)
+        finally:  # the weights moved iff block_state says so: keep state in step even on Ctrl-C
+            state[1], state[2] = block_state[1], block_state[2]
+            state[0] = start + block_state[0]
         if on_block is not None:
             on_block(int(state[0]), errors[:3].copy() if track else None)
 
@@ -195,8 +209,11 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
         schedules.append(values)
     trained = np.array(weights.reshape(n_rows * n_cols, n_features), order="C")
     bmus = np.empty(n_iterations, dtype=np.int64)
+    learning_rate, sigma = schedules
     run_online(
         X, trained, *grid_module.make_grid(n_rows, n_cols, topology, toroidal),
-        sample_indices, *schedules, kind, metric, None, strict=strict, state=new_state(), bmus=bmus,
+        SampleOrder(sample_indices, X.shape[0], n_iterations),
+        lambda start, stop: (learning_rate[start:stop], sigma[start:stop]),
+        kind, metric, None, strict=strict, state=new_state(), bmus=bmus,
     )
     return trained.reshape(n_rows, n_cols, n_features), bmus

@@ -1,14 +1,26 @@
-"""The training plan: all the randomness of a fit, drawn up front.
+"""The training plan: all the randomness of a fit, in one documented order.
 
-One function, :func:`make_plan`, draws everything random from
-``numpy.random.default_rng(random_state)``: first the initial weights, then
-the sample order, then the rows an ``init="sample"`` map starts from (drawn
-last, so the first two are the tutorial's whatever the ``init``). Kernels and the reference take the plan as arrays and
-draw nothing, so a fixed seed gives the same plan, and the same plan gives
-the same map in ``reference/`` and in every kernel, whatever the number of
-threads. NumPy's global random state is never touched.
+The plan of a fit is drawn from ``numpy.random.default_rng(random_state)``:
+first the initial weights, then the sample order, then the rows an
+``init="sample"`` map starts from (drawn last, so the first two are the
+tutorial's whatever the ``init``). Kernels and the reference take the plan
+as arrays and draw nothing, so a fixed seed gives the same plan, and the
+same plan gives the same map in ``reference/`` and in every kernel, whatever
+the number of threads. NumPy's global random state is never touched.
+
+:func:`make_plan` draws the whole plan up front, as arrays (to hand the
+same plan to ``reference/`` and :func:`fastsom.train_online`).
+:func:`start_plan` gives the estimator the same values without holding
+them: weights only when ``init="random"`` uses them (otherwise the
+generator is advanced past them), and the sample order drawn block by block
+as training consumes it (:class:`SampleOrder`), so a run of 20,000,000
+iterations does not hold 160 MB of indices. That the two agree rests on
+NumPy drawing the same values in pieces as in one call (``random`` and
+``integers`` consume one 64-bit word per value, no buffering); a test checks
+it against :func:`make_plan`.
 """
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,3 +79,113 @@ def make_plan(n_rows, n_cols, n_features, n_samples, n_iterations, random_state=
     n_units = n_rows * n_cols
     init_indices = rng.choice(n_samples, size=n_units, replace=n_samples < n_units).astype(np.int64)
     return TrainingPlan(initial_weights, sample_indices, init_indices)
+
+
+#: Values drawn per call when the plan skips or streams draws: bounds the
+#: memory of a skip to 8 MB whatever the run's length.
+DRAW_CHUNK = 2**20
+
+
+class SampleOrder:
+    """The sample order of an online run, drawn as training consumes it.
+
+    ``take(start, stop)`` returns the samples of iterations ``start .. stop``
+    inclusive of ``stop`` when it exists: the fused kernel looks one sample
+    ahead (it finds the next iteration's BMU during the current sweep).
+    Blocks must be taken in order, each starting where the last stopped.
+
+    Parameters
+    ----------
+    source : numpy.random.Generator or ndarray of int64
+        A generator positioned at the start of the order (values are drawn
+        with ``integers(0, n_samples)``), or the whole order as an array.
+    n_samples, n_iterations : int
+    """
+
+    def __init__(self, source, n_samples, n_iterations):
+        self.n_iterations = n_iterations
+        self.n_samples = n_samples
+        self._array = source if isinstance(source, np.ndarray) else None
+        self._rng = None if self._array is not None else source
+        self._drawn = np.empty(0, dtype=np.int64)  # iterations [self._first, self._first + len) drawn, not yet run
+        self._first = 0
+
+    def take(self, start, stop):
+        """Samples of iterations ``start`` .. ``min(stop, n_iterations - 1)`` (one past ``stop - 1``), int64."""
+        end = min(stop + 1, self.n_iterations)
+        if self._array is not None:
+            return self._array[start:end]
+        if start != self._first:
+            raise ValueError(f"blocks are taken in order: expected start {self._first}, got {start}")
+        have = self._first + len(self._drawn)
+        fresh = self._rng.integers(0, self.n_samples, size=max(0, end - have), dtype=np.int64)
+        block = np.concatenate([self._drawn[: end - self._first], fresh])
+        self._first = stop
+        self._drawn = block[stop - start:]
+        return block
+
+
+@dataclass(frozen=True)
+class StartedPlan:
+    """What the estimator's fit needs of its plan (see :func:`start_plan`).
+
+    Attributes
+    ----------
+    initial_weights : ndarray (n_units, n_features) in the map's dtype, or None
+        None unless ``init="random"``.
+    order : SampleOrder
+        The online sample order (unused by batch training).
+    init_indices : ndarray (n_units,) int64
+    rng : numpy.random.Generator
+        Positioned after the whole plan, as after :func:`make_plan`.
+    """
+
+    initial_weights: object
+    order: SampleOrder
+    init_indices: np.ndarray
+    rng: np.random.Generator
+
+
+def start_plan(rng, n_rows, n_cols, n_features, n_samples, n_iterations, init, dtype=np.float64):
+    """The plan of :func:`make_plan` for ``rng``, drawn lazily; advances ``rng`` past it.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n_rows, n_cols, n_features, n_samples, n_iterations : int
+        As :func:`make_plan`.
+    init : str
+        Only ``"random"`` keeps the initial weights (drawn in chunks into the
+        map's ``dtype``: no float64 copy of a float32 map).
+    dtype : numpy dtype
+
+    Returns
+    -------
+    StartedPlan
+    """
+    n_units = n_rows * n_cols
+    if init == "random":
+        flat = np.empty(n_units * n_features, dtype=dtype)
+        for lo in range(0, flat.size, DRAW_CHUNK):
+            flat[lo:lo + DRAW_CHUNK] = rng.random(min(DRAW_CHUNK, flat.size - lo))
+        initial_weights = flat.reshape(n_units, n_features)
+    else:
+        _skip_uniform(rng, n_units * n_features)
+        initial_weights = None
+    order = SampleOrder(copy.deepcopy(rng), n_samples, n_iterations)
+    # Past the order to the init rows, without keeping the order.
+    for lo in range(0, n_iterations, DRAW_CHUNK):
+        rng.integers(0, n_samples, size=min(DRAW_CHUNK, n_iterations - lo), dtype=np.int64)
+    init_indices = rng.choice(n_samples, size=n_units, replace=n_samples < n_units).astype(np.int64)
+    return StartedPlan(initial_weights, order, init_indices, rng)
+
+
+def _skip_uniform(rng, n_values):
+    """Advance ``rng`` as ``rng.random(n_values)`` would, without making the array."""
+    bit_generator = rng.bit_generator
+    if type(bit_generator) is np.random.PCG64:
+        # One 64-bit word per double (NumPy's random_standard_uniform_fill).
+        bit_generator.advance(n_values)
+        return
+    for lo in range(0, n_values, DRAW_CHUNK):
+        rng.random(min(DRAW_CHUNK, n_values - lo))

@@ -1,7 +1,8 @@
 """Learning-rate and radius schedules: one value per iteration.
 
-A schedule is a plain function ``(start, end, n_steps) -> ndarray`` of
-float64, evaluated in Python before training; kernels receive the arrays,
+A schedule is a plain function ``(start, end, n_steps, i=None) -> ndarray``
+of float64 (its values at steps ``i``, default all), evaluated in Python a
+block of steps at a time as training goes; kernels receive the arrays,
 so they do not know which schedule made them and a custom one costs
 nothing. ``end=None`` means the schedule's own conventional end.
 
@@ -25,14 +26,14 @@ A schedule may also be a user callable ``f(step, n_steps) -> value``; see
 import numpy as np
 
 
-def exponential(start, end, n_steps):
-    """``start * exp(-i / tau)``, i = 0 .. n_steps - 1.
+def exponential(start, end, n_steps, i=None):
+    """``start * exp(-i / tau)``, i = 0 .. n_steps - 1 (or the steps ``i`` given).
 
     ``tau = n_steps / ln(start / end)``, so the value would reach ``end`` at
     i = n_steps; ``end=None`` takes ``tau = n_steps`` (ends near start / e).
     ``start == end`` gives a constant.
     """
-    i = np.arange(n_steps)
+    i = _steps(i, n_steps)
     if end is None:
         time_constant = n_steps
     else:
@@ -43,47 +44,61 @@ def exponential(start, end, n_steps):
     return start * np.exp(-i / time_constant)
 
 
-def asymptotic(start, end, n_steps):
+def asymptotic(start, end, n_steps, i=None):
     """``start / (1 + c * i / n_steps)`` with c chosen to reach ``end`` at n_steps.
 
     ``end=None`` is MiniSom's ``start / (1 + i / (n_steps / 2))`` (c = 2,
     ending at start / 3), written as MiniSom writes it.
     """
-    i = np.arange(n_steps)
+    i = _steps(i, n_steps)
     if end is None:
         return start / (1 + i / (n_steps / 2))
     return start / (1 + (start / end - 1) * (i / n_steps))
 
 
-def inverse_time(start, end, n_steps):
+def inverse_time(start, end, n_steps, i=None):
     """``start / (1 + (start / end - 1) * i / n_steps)``; ``end=None`` is start / 101.
 
     MiniSom's ``inverse_decay_to_zero`` (``start * C / (C + i)``, C = n / 100).
     """
     if end is None:
         end = start / 101
-    return asymptotic(start, end, n_steps)
+    return asymptotic(start, end, n_steps, i)
 
 
-def linear(start, end, n_steps):
+def linear(start, end, n_steps, i=None):
     """From ``start`` at i = 0 straight to ``end`` at i = n_steps (default 0)."""
     if end is None:
         end = 0.0
-    i = np.arange(n_steps)
+    i = _steps(i, n_steps)
     return start + (end - start) * (i / n_steps)
 
 
+def _steps(i, n_steps):
+    return np.arange(n_steps) if i is None else i
+
+
+#: Named schedules.
 SCHEDULES = {"exponential": exponential, "asymptotic": asymptotic, "inverse_time": inverse_time, "linear": linear}
 
 
-def evaluate(schedule, start, end, n_steps, name="schedule"):
-    """The values of a schedule at steps 0 .. n_steps - 1, as float64, all finite and > 0.
+def initial_radius(n_rows, n_cols):
+    """The tutorial's ``init_radius = max(network_dimensions[0], network_dimensions[1]) / 2``, the default sigma."""
+    return max(n_rows, n_cols) / 2
+
+
+def evaluate(schedule, start, end, n_steps, name="schedule", steps=None):
+    """The values of a schedule at ``steps`` (default 0 .. n_steps - 1), as float64, all finite and > 0.
 
     ``schedule`` is a name from :data:`SCHEDULES` (then ``start`` and ``end``
     apply) or a callable ``f(step, n_steps)`` returning the value itself
     (then ``start`` and ``end`` are not used). A callable is first tried
-    once on the whole ``np.arange(n_steps)`` (fast when it is written with
-    NumPy), and called step by step if that fails or gives the wrong shape.
+    once on the whole array of steps (fast when it is written with NumPy),
+    and called step by step if that fails or gives the wrong shape.
+    ``steps`` past the run's end (``>= n_steps``) take the value of the
+    last step: training past the schedule's end (``partial_fit``) stays at
+    its final value. Training evaluates a block of steps at a time, so no
+    array of ``n_steps`` values is ever made for a long run.
 
     Raises
     ------
@@ -91,21 +106,22 @@ def evaluate(schedule, start, end, n_steps, name="schedule"):
         Unknown name, or a value that is not a finite number > 0 (the
         message gives the first bad step).
     """
+    steps = np.arange(n_steps) if steps is None else np.minimum(np.asarray(steps, dtype=np.int64), n_steps - 1)
     if callable(schedule):
-        steps = np.arange(n_steps)
         try:
             values = np.asarray(schedule(steps, n_steps), dtype=np.float64)
         except Exception:  # not vectorisable: call it step by step
             values = None
-        if values is None or values.shape != (n_steps,):
+        if values is None or values.shape != steps.shape:
             values = np.array([schedule(int(i), n_steps) for i in steps], dtype=np.float64)
     else:
         if not isinstance(schedule, str) or schedule not in SCHEDULES:
             valid = ", ".join(repr(k) for k in SCHEDULES)
             raise ValueError(f"{name}={schedule!r} is not one of {valid}, nor a callable (step, n_steps) -> value")
-        values = SCHEDULES[schedule](start, end, n_steps)
+        values = SCHEDULES[schedule](start, end, n_steps, steps)
     bad = ~(np.isfinite(values) & (values > 0))
     if bad.any():
-        step = int(np.argmax(bad))
-        raise ValueError(f"{name} gives {float(values[step])} at step {step}; every value must be a finite number > 0")
+        first = int(np.argmax(bad))
+        raise ValueError(f"{name} gives {float(values[first])} at step {int(steps[first])}; every value must be a "
+                         "finite number > 0")
     return np.ascontiguousarray(values, dtype=np.float64)
