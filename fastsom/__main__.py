@@ -1,5 +1,5 @@
 """``python -m fastsom``: the command line."""
 
-from .cli.commands import main
+from .cli import main
 
 raise SystemExit(main())

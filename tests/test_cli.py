@@ -14,7 +14,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import fastsom
-from fastsom.cli import commands as cli
+from fastsom import cli
+from fastsom.cli import commands
 
 
 def test_verify_reports_agreement_and_exits_0(capsys):
@@ -24,7 +25,7 @@ def test_verify_reports_agreement_and_exits_0(capsys):
     assert "BMU sequences match" in out
     assert "OK: fastsom equals the reference" in out
     max_diff = float(out.split("max |w_fast - w_reference| = ")[1].split()[0])
-    assert max_diff <= cli.VERIFY_ATOL
+    assert max_diff <= commands.VERIFY_ATOL
 
 
 def test_verify_exits_1_when_the_two_disagree(monkeypatch, capsys):

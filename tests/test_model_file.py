@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 
 import fastsom
-from fastsom import SOM
-from fastsom.cli import commands as cli
+from fastsom import SOM, cli
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""The ``fastsom`` command line."""
+"""The ``fastsom`` command line: ``main`` (entry point), ``parser``, ``commands``, ``scaling``, ``demos``."""
 
-from .commands import main
+from .main import main
 
 __all__ = ["main"]
