@@ -5,9 +5,10 @@
 Layout, top-down (each module imports only from the rows below it):
 
 =====================  =====================================================
-``som``                The estimator: ``fit``/``partial_fit``, thin queries,
-                       ``load``. The one place that builds fitted maps
-                       (``SOM._from_fitted``), for files, SOM_PAK and the CLI.
+``loading``            ``load`` and ``import_cod``: files to fitted maps.
+``som``                The estimator: ``fit``/``partial_fit``; queries come
+                       from ``analysis.queries``. ``SOM._from_fitted`` is
+                       the one door for building fitted maps from parts.
 ``tutorial``           The tutorial's configuration ("article mode").
 ``cli/``               The command line (``commands``) and the demos.
 ``io/``                Files: model files (``model``: format, save, checked
@@ -35,14 +36,15 @@ checked against ``reference/`` one by one; training drivers own the loop
 around them (blocks, interrupts) but no parameter parsing; ``settings``
 turns parameters into values once, so the estimator and every reader of a
 fitted map agree on them; ``io`` reads untrusted files into arrays and
-settings and leaves building the estimator to ``som``, so the estimator and
-its file format do not import each other.
+settings and ``loading`` builds the estimator from them, so the estimator and
+its file formats do not import each other.
 """
 
 from ._version import __version__
 from .exceptions import NotFittedError
 from .io.sompak import export_cod
-from .som import SOM, import_cod, load
+from .loading import import_cod, load
+from .som import SOM
 from .training.online import train_online
 from .training.plan import TrainingPlan, make_plan
 from .tutorial import tutorial_schedules, tutorial_som

@@ -38,8 +38,9 @@ from ..datasets import make_colours
 from ..io import model as model_file
 from ..io.files import atomic_write
 from ..io.tables import read_table
+from ..loading import load
 from ..settings import resolve
-from ..som import SOM, load
+from ..som import SOM
 from ..training.online import train_online
 from ..training.plan import make_plan
 from ..tutorial import tutorial_schedules

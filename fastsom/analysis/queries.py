@@ -1,0 +1,158 @@
+"""What a fitted map answers: BMUs, distances, quality measures and summaries.
+
+:class:`MapQueries` is the estimator's query half, kept apart from training
+(:mod:`fastsom.som`). It reads only what ``fit`` froze: ``settings_`` (grid,
+metric, neighbourhood) and the weights buffer ``_weights`` (n_units,
+n_features); the host class provides ``_check_fitted`` and
+``_check_X_fitted`` (validation of X against the fitted map).
+"""
+
+import numpy as np
+
+from .._validation import check_option, check_positive
+from ..options import NEIGHBORHOODS
+from . import metrics, summaries
+
+
+class MapQueries:
+    """Queries of a fitted map; mixed into :class:`fastsom.SOM`."""
+
+    def predict(self, X, return_distance=False):
+        """Best matching unit of each sample.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        return_distance : bool, default False
+            Also return each sample's distance to its BMU (in the map's
+            ``distance``), without :meth:`transform`'s n_samples x n_units array.
+
+        Returns
+        -------
+        bmu : ndarray, shape (n_samples,), int64
+            Unit index ``row * n_cols + col``; ties go to the lowest index.
+            ``np.divmod(bmu, n_cols)`` gives (row, col).
+        distance : ndarray, shape (n_samples,), float64
+            Only with ``return_distance=True``.
+        """
+        X = self._check_X_fitted(X)
+        bmu, rank_distance = metrics.best_two_units(X, self._weights, self.settings_.metric)[:2]
+        return (bmu, metrics.to_metric(self.settings_.metric, rank_distance)) if return_distance else bmu
+
+    def transform(self, X):
+        """Distance of each sample to every unit, in the map's ``distance`` metric.
+
+        Returns
+        -------
+        distances : ndarray, shape (n_samples, n_rows * n_cols), float64
+        """
+        X = self._check_X_fitted(X)
+        return metrics.distances(X, self._weights, self.settings_.metric)
+
+    def quantization_error(self, X):
+        """Mean distance between each sample and its BMU's weights, in the ``distance`` metric."""
+        X = self._check_X_fitted(X)
+        return metrics.quantization_error(X, self._weights, self.settings_.metric)
+
+    def score(self, X, y=None):
+        """Minus the quantization error (higher is better, as scikit-learn's scorers expect)."""
+        return -self.quantization_error(X)
+
+    def topographic_error(self, X, connectivity=None):
+        """Share of samples whose best and second-best units are not grid neighbours.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        connectivity : {None, 4, 8, 6}
+            Which units count as neighbours. Rectangular maps: 8 (default) =
+            the units sharing an edge or a corner (squared grid distance <=
+            2, as MiniSom counts), 4 = sharing an edge (distance 1).
+            Hexagonal maps: 6 (default and only choice), the six units at
+            distance 1. Toroidal maps count neighbours across the seams.
+
+        Returns
+        -------
+        float in [0, 1]
+        """
+        self._check_fitted()
+        max_d2 = self.settings_.adjacency(connectivity)[1]
+        X = self._check_X_fitted(X)
+        return metrics.topographic_error(X, self._weights, *self.settings_.grid, max_d2, self.settings_.metric)
+
+    def distortion(self, X, sigma=None, neighborhood=None):
+        """The SOM's energy: mean over samples of sum_u h(bmu, u) * d(x, w_u)^2.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        sigma : float, optional
+            Neighbourhood width; default the width training ended with
+            (the last value of the sigma schedule).
+        neighborhood : str, optional
+            Default the map's ``neighborhood``.
+
+        Returns
+        -------
+        float
+            Lower is better at a given sigma; compare maps at equal sigma.
+        """
+        self._check_fitted()
+        settings = self.settings_
+        sigma = check_positive("sigma", settings.final_sigma if sigma is None else sigma)
+        kind = check_option("neighborhood", settings.neighborhood if neighborhood is None else neighborhood,
+                            NEIGHBORHOODS)
+        X = self._check_X_fitted(X)
+        return metrics.distortion(X, self._weights, *settings.grid, sigma, kind, settings.metric)
+
+    def topographic_product(self):
+        """Bauer and Pawelzik's topographic product of the map (no data needed).
+
+        0 when every unit's neighbours in weight space are, in the same
+        order, its neighbours on the grid; negative when the map is folded
+        or too small for the data, positive when it is too large. See
+        :func:`fastsom.analysis.metrics.topographic_product`.
+        """
+        self._check_fitted()
+        return metrics.topographic_product(self._weights, *self.settings_.grid, self.settings_.metric)
+
+    # ----------------------------------------------------------- summaries
+
+    def umatrix(self, connectivity=None):
+        """Mean distance from each unit's weights to its grid neighbours', (n_rows, n_cols).
+
+        ``connectivity`` as in :meth:`topographic_error`. High values mark
+        cluster borders.
+        """
+        self._check_fitted()
+        settings = self.settings_
+        return summaries.umatrix(self._weights, settings.n_rows, settings.n_cols, settings.topology,
+                                 settings.toroidal, settings.metric, settings.adjacency(connectivity)[0])
+
+    def hit_counts(self, X):
+        """Number of samples of X each unit wins, (n_rows, n_cols) int64."""
+        return summaries.hit_counts(self.predict(X), self.settings_.n_rows, self.settings_.n_cols)
+
+    def win_map(self, X):
+        """Indices of the samples of X each unit wins: ``{(row, col): int64 array}``, hit units only."""
+        return summaries.win_map(self.predict(X), self.settings_.n_cols)
+
+    def labels_map(self, X, y):
+        """Which labels of ``y`` land on which unit.
+
+        Returns
+        -------
+        LabelCounts
+            ``classes`` (sorted distinct labels) and ``counts`` (n_rows,
+            n_cols, n_classes); ``.majority()`` gives each unit's most
+            common class index (-1 where no sample lands).
+        """
+        bmu = self.predict(X)
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(bmu):
+            raise ValueError(f"y must be 1-D with one label per sample ({len(bmu)}); got shape {y.shape}")
+        return summaries.label_counts(bmu, y, self.settings_.n_rows, self.settings_.n_cols)
+
+    def component_planes(self):
+        """Each feature's weight across the map, (n_features, n_rows, n_cols), a copy."""
+        return summaries.component_planes(self.weights_)
