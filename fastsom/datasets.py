@@ -5,9 +5,12 @@ own ``numpy.random.default_rng``.
 """
 
 import csv
+import os
 from importlib import resources
 
 import numpy as np
+
+from .io.idx import read_idx
 
 
 def make_colours(n_colours=100, random_state=None):
@@ -90,37 +93,6 @@ def load_digits():
     return digits.data.astype(np.float64), digits.target.astype(np.int64)
 
 
-#: IDX element types (the third byte of the magic number) -> big-endian NumPy dtype.
-_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-
-
-def read_idx(path):
-    """Read one IDX file (LeCun's MNIST format), gzipped or not, as a NumPy array.
-
-    Layout: two zero bytes, a type byte, the number of dimensions, each
-    dimension as a big-endian int32, then the values in C order.
-    """
-    import gzip
-
-    path = str(path)
-    opener = gzip.open if path.endswith(".gz") else open
-    try:
-        with opener(path, "rb") as stream:
-            data = stream.read()
-    except (OSError, EOFError) as error:
-        raise ValueError(f"{path}: cannot read it as an IDX file ({error})") from None
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
-        raise ValueError(f"{path} is not an IDX file (bad magic number)")
-    n_dims = data[3]
-    start = 4 + 4 * n_dims
-    shape = tuple(int(v) for v in np.frombuffer(data[4:start], dtype=">i4")) if len(data) >= start else None
-    dtype = np.dtype(_IDX_TYPES[data[2]])
-    if shape is None or len(data) - start != int(np.prod(shape)) * dtype.itemsize:
-        raise ValueError(f"{path} is truncated or damaged: its header promises shape {shape}, "
-                         f"the file holds {max(len(data) - start, 0)} bytes of values")
-    return np.frombuffer(data, dtype=dtype, offset=start).reshape(shape).astype(dtype.newbyteorder("="))
-
-
 def load_mnist(path):
     """Real MNIST from files you already have, as (X, y) with X in [0, 1].
 
@@ -140,8 +112,6 @@ def load_mnist(path):
     X : ndarray (n_samples, 784) float32, pixel / 255
     y : ndarray (n_samples,) int64
     """
-    import os
-
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no MNIST data at {path}")
