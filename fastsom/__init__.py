@@ -41,7 +41,7 @@ its file formats do not import each other.
 """
 
 from ._version import __version__
-from .exceptions import NotFittedError
+from .exceptions import NotFittedError, TrainingDiverged
 from .io.sompak import export_cod
 from .loading import import_cod, load
 from .som import SOM
@@ -52,6 +52,7 @@ from .tutorial import tutorial_schedules, tutorial_som
 __all__ = [
     "SOM",
     "NotFittedError",
+    "TrainingDiverged",
     "TrainingPlan",
     "make_plan",
     "train_online",

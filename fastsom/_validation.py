@@ -26,9 +26,10 @@ def check_positive(name, value):
     """A finite real number > 0; returns it as float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}={value!r} must be a real number")
-    if not np.isfinite(value) or value <= 0:
+    number = float(value)  # Fraction, Decimal-like reals and NumPy scalars alike
+    if not np.isfinite(number) or number <= 0:
         raise ValueError(f"{name}={value!r} must be a finite number > 0")
-    return float(value)
+    return number
 
 
 def check_option(name, value, options):

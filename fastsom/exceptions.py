@@ -14,3 +14,15 @@ class NotFittedError(*_NOT_FITTED_BASES):
     A ValueError and an AttributeError, as scikit-learn's; when scikit-learn
     is installed it is a subclass of ``sklearn.exceptions.NotFittedError``.
     """
+
+
+class TrainingDiverged(ValueError):
+    """Training stopped because the map's weights left the finite numbers.
+
+    ``n_iter`` is the step (iteration or epoch) of the last finite map,
+    which the estimator keeps.
+    """
+
+    def __init__(self, message, n_iter):
+        super().__init__(message)
+        self.n_iter = n_iter

@@ -24,6 +24,16 @@ from ._validation import check_dtype, check_int, check_option, check_positive
 from .options import ALGORITHMS, DISTANCES, INITS, NEIGHBORHOODS
 from .training import schedules
 
+#: A learning rate of 2 or more moves a unit further from the sample than
+#: it started (w + f (x - w) with f >= 2): the map diverges.
+MAX_LEARNING_RATE = 2.0
+_LEARNING_RATE_RULE = ("an update moves a unit by learning_rate * (x - w): from 2 on it lands further from the "
+                       "sample than it started and the map diverges")
+
+#: Radii whose squares (and the mexican hat's (8 sigma)^2) are normal floats.
+SIGMA_RANGE = (1e-150, 1e150)
+_SIGMA_RULE = "its square must be a normal float"
+
 #: Online iterations per unit when ``n_iterations`` is None: Kohonen's rule of
 #: thumb ("Self-Organizing Maps", 3rd ed., sec. 3.6).
 ITERATIONS_PER_UNIT = 500
@@ -104,13 +114,15 @@ class Settings:
 
     def learning_rates(self, steps):
         """The learning rate at each of ``steps`` (int array; steps past the run's end take its last value)."""
-        return schedules.evaluate(self.learning_rate_schedule, self.learning_rate, self.learning_rate_end,
-                                  self.n_steps, "learning_rate_schedule", steps=steps)
+        values = schedules.evaluate(self.learning_rate_schedule, self.learning_rate, self.learning_rate_end,
+                                    self.n_steps, "learning_rate_schedule", steps=steps)
+        return _within(values, steps, "learning_rate_schedule", 0.0, MAX_LEARNING_RATE, _LEARNING_RATE_RULE)
 
     def sigmas(self, steps):
         """The neighbourhood radius at each of ``steps`` (as :meth:`learning_rates`)."""
-        return schedules.evaluate(self.sigma_schedule, self.sigma, self.sigma_end, self.n_steps, "sigma_schedule",
-                                  steps=steps)
+        values = schedules.evaluate(self.sigma_schedule, self.sigma, self.sigma_end, self.n_steps, "sigma_schedule",
+                                    steps=steps)
+        return _within(values, steps, "sigma_schedule", *SIGMA_RANGE, _SIGMA_RULE)
 
     @property
     def final_sigma(self):
@@ -135,11 +147,13 @@ def resolve(params):
                    else check_int("n_iterations", params["n_iterations"], 1))
     else:
         n_steps = check_int("n_epochs", params["n_epochs"], 1)
-    learning_rate = check_positive("learning_rate", params["learning_rate"])
+    learning_rate = _bounded("learning_rate", params["learning_rate"], MAX_LEARNING_RATE)
+    learning_rate_end = (None if params["learning_rate_end"] is None
+                         else _bounded("learning_rate_end", params["learning_rate_end"], MAX_LEARNING_RATE))
     sigma = (schedules.initial_radius(n_rows, n_cols) if params["sigma"] is None
-             else check_positive("sigma", params["sigma"]))
-    learning_rate_end = _optional_positive("learning_rate_end", params["learning_rate_end"])
-    sigma_end = _optional_positive("sigma_end", params["sigma_end"])
+             else _bounded("sigma", params["sigma"], SIGMA_RANGE[1], SIGMA_RANGE[0]))
+    sigma_end = (None if params["sigma_end"] is None
+                 else _bounded("sigma_end", params["sigma_end"], SIGMA_RANGE[1], SIGMA_RANGE[0]))
     check_option("neighborhood", params["neighborhood"], NEIGHBORHOODS)
     topology.check_grid(n_rows, n_cols, params["topology"], params["toroidal"])
     check_option("distance", params["distance"], DISTANCES)
@@ -159,7 +173,7 @@ def resolve(params):
     elif not (hasattr(init, "__array__") or isinstance(init, (list, tuple))):
         raise TypeError(f"init={init!r} must be one of {', '.join(map(repr, INITS))} or an array")
     random_state = params["random_state"]
-    if random_state is not None and not isinstance(
+    if isinstance(random_state, (bool, np.bool_)) or random_state is not None and not isinstance(
         random_state, (numbers.Integral, np.random.Generator, np.random.SeedSequence)
     ):
         raise TypeError(f"random_state={random_state!r} must be None, an int or a numpy.random.Generator")
@@ -185,5 +199,22 @@ def resolve(params):
     return settings
 
 
-def _optional_positive(name, value):
-    return None if value is None else check_positive(name, value)
+def _bounded(name, value, upper, lower=0.0):
+    """A finite real in (lower, upper) (``lower`` included when > 0), as float; the error says why for the bounds."""
+    value = check_positive(name, value)
+    if value >= upper or value < lower:
+        why = _LEARNING_RATE_RULE if upper == MAX_LEARNING_RATE else _SIGMA_RULE
+        raise ValueError(f"{name}={value!r} must be " + (f"< {upper:g}" if lower == 0 else
+                                                         f"between {lower:g} and {upper:g}") + f": {why}")
+    return value
+
+
+def _within(values, steps, name, lower, upper, why):
+    """``values`` of a schedule, checked to lie in [lower, upper) (a user's callable can give anything)."""
+    bad = (values >= upper) | (values < lower)
+    if bad.any():
+        first = int(np.argmax(bad))
+        step = int(np.asarray(steps)[first])
+        raise ValueError(f"{name} gives {float(values[first]):g} at step {step}; it must stay below {upper:g}"
+                         + (f" and at least {lower:g}" if lower > 0 else "") + f": {why}")
+    return values

@@ -13,12 +13,12 @@ import numpy as np
 from ._params import ParamsMixin
 from ._validation import check_feature_names, check_magnitude, check_memory, check_X
 from .analysis.queries import MapQueries
-from .exceptions import NotFittedError
+from .exceptions import NotFittedError, TrainingDiverged
 from .io import model as model_file
 from .settings import resolve
 from .training import init as init_module
 from .training.batch import run_batch
-from .training.monitor import Monitor, StopTraining
+from .training.monitor import FiniteGuard, Monitor, StopTraining, is_finite
 from .training.online import new_state, run_online
 from .training.plan import SampleOrder, start_plan
 from .training.progress import ProgressBar
@@ -210,14 +210,22 @@ class SOM(MapQueries, ParamsMixin):
         raise AttributeError("weights_ cannot be replaced: edit it in place (som.weights_[...] = values, same shape "
                              "and dtype) or train a new map from it with SOM(init=array)")
 
-    def _set_fitted(self, settings, weights, n_iter, rng):
-        """Make this estimator a fitted map: ``weights`` (n_units, n_features), C-contiguous, in settings' dtype."""
+    def _set_fitted(self, settings, weights, n_iter, rng, feature_names=None):
+        """Make this estimator a fitted map: ``weights`` (n_units, n_features), C-contiguous, in settings' dtype.
+
+        Called only once everything is validated, so a refused fit leaves a
+        fitted estimator as it was.
+        """
         self.settings_ = settings
         self._weights = weights
         self.n_features_in_ = weights.shape[1]
         self.n_iter_ = n_iter
         self.history_ = []
         self._rng = rng
+        if feature_names is not None:
+            self.feature_names_in_ = np.asarray(feature_names, dtype=object)
+        elif "feature_names_in_" in vars(self):
+            del self.feature_names_in_
 
     @classmethod
     def _from_fitted(cls, settings, weights, *, n_iter=0, rng=None, feature_names=None):
@@ -238,9 +246,8 @@ class SOM(MapQueries, ParamsMixin):
         check_magnitude("weights", weights)
         som = cls(**settings.params)
         rng = np.random.default_rng(settings.params["random_state"]) if rng is None else rng
-        som._set_fitted(settings, np.array(weights.reshape(settings.n_units, n_features), order="C"), n_iter, rng)
-        if feature_names is not None:
-            som.feature_names_in_ = np.asarray(feature_names, dtype=object)
+        som._set_fitted(settings, np.array(weights.reshape(settings.n_units, n_features), order="C"), n_iter, rng,
+                        feature_names)
         return som
 
     @classmethod
@@ -258,20 +265,21 @@ class SOM(MapQueries, ParamsMixin):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit(X) first")
 
     def _validate_X(self, X, reset, dtype=None, stacklevel=3):
-        """check_X plus scikit-learn's feature-name bookkeeping (``stacklevel``: warnings point at the user's line)."""
-        names = check_feature_names(X, None if reset else getattr(self, "feature_names_in_", None), reset,
-                                    type(self).__name__, stacklevel + 1)
+        """check_X plus scikit-learn's feature-name rules; returns (X, its column names or None).
+
+        ``reset`` (a new map): names are returned, not stored (``_set_fitted``
+        stores them once the fit is sure to go ahead). ``stacklevel``:
+        warnings point at the user's line.
+        """
+        fitted = None if reset else getattr(self, "feature_names_in_", None)
+        names = check_feature_names(X, fitted, reset, type(self).__name__, stacklevel + 1)
         if reset:
-            if names is not None:
-                self.feature_names_in_ = names
-            elif hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-            return check_X(X, dtype, owner=type(self).__name__)
-        return check_X(X, self.settings_.dtype, n_features=self.n_features_in_, owner=type(self).__name__)
+            return check_X(X, dtype, owner=type(self).__name__), names
+        return check_X(X, self.settings_.dtype, n_features=self.n_features_in_, owner=type(self).__name__), names
 
     def _check_X_fitted(self, X):
         self._check_fitted()
-        return self._validate_X(X, reset=False, stacklevel=4)
+        return self._validate_X(X, reset=False, stacklevel=4)[0]
 
     # ------------------------------------------------------------- training
 
@@ -290,8 +298,8 @@ class SOM(MapQueries, ParamsMixin):
         self : SOM
         """
         settings = resolve(self.get_params())
-        X = self._validate_X(X, reset=True, dtype=settings.dtype)
-        order = self._start(X, settings, settings.n_steps if settings.online else 0)
+        X, names = self._validate_X(X, reset=True, dtype=settings.dtype)
+        order = self._start(X, settings, settings.n_steps if settings.online else 0, names)
         self._train(X, order if settings.online else None, first_step=0)
         return self
 
@@ -310,18 +318,18 @@ class SOM(MapQueries, ParamsMixin):
         """
         settings = resolve(self.get_params())
         fitted = "settings_" in vars(self) and self.settings_.same_map(settings)
-        X = self._validate_X(X, reset=not fitted, dtype=settings.dtype)
+        X, names = self._validate_X(X, reset=not fitted, dtype=settings.dtype)
         if fitted:
             self.settings_ = settings
         else:
-            self._start(X, settings, 0)
+            self._start(X, settings, 0, names)
         n_samples = X.shape[0]
         order = (SampleOrder(self._rng.permutation(n_samples).astype(np.int64), n_samples, n_samples)
                  if settings.online else None)
         self._train(X, order, first_step=self.n_iter_, n_epochs=None if settings.online else 1)
         return self
 
-    def _start(self, X, settings, n_iterations):
+    def _start(self, X, settings, n_iterations, feature_names):
         """Fresh fitted state (weights, counters) from the training plan; returns the plan's sample order."""
         n_samples, n_features = X.shape
         check_memory(settings.n_units, n_features, settings.dtype)
@@ -332,7 +340,7 @@ class SOM(MapQueries, ParamsMixin):
         weights = self._initial_weights(init, plan, X, settings)
         # The fitted state exists (and is consistent) before the first block
         # runs, so an interrupt at any point leaves a usable model.
-        self._set_fitted(settings, weights, n_iter=0, rng=rng)
+        self._set_fitted(settings, weights, n_iter=0, rng=rng, feature_names=feature_names)
         return plan.order
 
     @staticmethod
@@ -364,6 +372,17 @@ class SOM(MapQueries, ParamsMixin):
                           progress=ProgressBar, first_step=len(self.history_))
         grid = settings.grid
         state = new_state() if online else np.zeros(1, dtype=np.int64)  # online: see kernels.sweep
+        # Only the mexican hat can diverge (see FiniteGuard); other runs get one check at the end.
+        guard = FiniteGuard(self._weights, first_step) if settings.neighborhood == "mexican_hat" else None
+        work_per_step = self._weights.size if online else X.size + self._weights.size
+
+        def check_finite(n_iter, n_steps, force=False):
+            if guard is not None and not guard.check(self._weights, n_iter, n_steps * work_per_step, force):
+                state[:] = new_state() if online else 0
+                state[0] = guard.n_iter - first_step
+                raise _diverged(settings, guard.n_iter)
+
+        done = [0]  # steps of this run already checked
         try:
             if online:
                 def schedule(start, stop):  # evaluated per block: no whole-run arrays
@@ -372,6 +391,8 @@ class SOM(MapQueries, ParamsMixin):
 
                 def on_block(n_done, errors):
                     self.n_iter_ = first_step + n_done
+                    check_finite(self.n_iter_, n_done - done[0])
+                    done[0] = n_done
                     if errors is None:  # nobody asked for them
                         monitor.report(n_done, self.n_iter_, np.nan, np.nan)
                     else:
@@ -387,16 +408,20 @@ class SOM(MapQueries, ParamsMixin):
             else:
                 def on_epoch(epoch, quantization_error, topographic_error):
                     self.n_iter_ = first_step + epoch + 1
+                    check_finite(self.n_iter_, 1)
                     monitor.report(epoch + 1, self.n_iter_, quantization_error, topographic_error)
 
                 run_batch(X, self._weights, *grid, settings.sigmas(first_step + np.arange(n_run)), settings.kind,
                           settings.metric, settings.adjacency()[1], state=state, on_epoch=on_epoch)
+            check_finite(first_step + int(state[0]), 0, force=True)
         except StopTraining:
             pass
         finally:
             self.n_iter_ = first_step + int(state[0])
             self.history_ = self.history_ + monitor.history
             monitor.close()
+        if guard is None and not is_finite(self._weights):  # resolve()'s checks prevent it; say so if not
+            raise _diverged(settings, self.n_iter_)
 
     def save(self, path):
         """Write the fitted map to ``path`` (an ``.npz`` file, no pickle); read it back with :func:`fastsom.load`.
@@ -413,3 +438,16 @@ class SOM(MapQueries, ParamsMixin):
     def fit_transform(self, X, y=None):
         """Fit, then return the distance of every sample of X to every unit."""
         return self.fit(X).transform(X)
+
+
+def _diverged(settings, n_iter):
+    """The error for a map whose weights stopped being finite, with what to change."""
+    if settings.neighborhood == "mexican_hat":
+        hint = ("neighborhood='mexican_hat' pushes the units beyond sigma away from each sample"
+                + (f"; lower learning_rate (now {settings.learning_rate:g}) or use another neighborhood"
+                   if settings.online else ", and can make the batch map's denominators vanish; use another "
+                   "neighborhood"))
+    else:
+        hint = "scale the data (e.g. to [0, 1]) and check learning_rate and sigma"
+    return TrainingDiverged(f"training diverged: the map's weights are no longer finite numbers ({hint}). The "
+                            f"estimator keeps the last finite map, n_iter_={n_iter}", n_iter)

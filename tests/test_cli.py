@@ -236,7 +236,7 @@ def test_predict_reuses_the_training_columns_by_name(tmp_path, capsys, flowers):
     out = tmp_path / "out.csv"
     capsys.readouterr()
     assert cli.main(["predict", str(model), str(shuffled), "-o", str(out)]) == 0
-    assert f"wrote 40 predictions to {out}" in capsys.readouterr().out
+    assert f"wrote 40 predictions to {out}" in capsys.readouterr().err
     _, rows = read_predictions(out.read_text())
     som = fastsom.load(model)
     expected = som.predict(ref_scaled(X[:, [2, 0]], "minmax"))

@@ -26,7 +26,8 @@ from .. import topology as _topology
 _HEX_RADIUS = 1 / np.sqrt(3)
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot, or an ImportError naming the install command."""
     try:
         import matplotlib.pyplot as plt
     except ImportError as error:  # pragma: no cover - depends on the environment
@@ -42,13 +43,13 @@ def save_png(figure, path, dpi=120):
 
     with atomic_write(path) as stream:
         figure.savefig(stream, format="png", dpi=dpi, bbox_inches="tight")
-    _pyplot().close(figure)
+    pyplot().close(figure)
     return path
 
 
 def _new_axes(ax, figsize=(5, 5)):
     if ax is None:
-        _, ax = _pyplot().subplots(figsize=figsize)
+        _, ax = pyplot().subplots(figsize=figsize)
     return ax
 
 
@@ -202,11 +203,15 @@ def plot_components(som, features=None, feature_names=None, n_cols=None, cmap="v
     if feature_names is None:
         known = getattr(som, "feature_names_in_", None)
         feature_names = list(known) if known is not None else [f"feature {k}" for k in range(planes.shape[0])]
+    elif len(feature_names) != planes.shape[0]:
+        raise ValueError(f"feature_names has {len(feature_names)} names; the map has {planes.shape[0]} features")
     n_panels = len(features)
-    n_cols = min(4, n_panels) if n_cols is None else n_cols
+    if n_cols is not None and (isinstance(n_cols, bool) or not isinstance(n_cols, (int, np.integer)) or n_cols < 1):
+        raise ValueError(f"n_cols={n_cols!r} must be an integer >= 1")
+    n_cols = min(4, n_panels) if n_cols is None else int(n_cols)
     n_fig_rows = -(-n_panels // n_cols)
     aspect = n_rows / max(n_map_cols, 1)
-    fig, axes = _pyplot().subplots(n_fig_rows, n_cols, squeeze=False,
+    fig, axes = pyplot().subplots(n_fig_rows, n_cols, squeeze=False,
                                    figsize=(cell_size * n_cols * 1.25, cell_size * n_fig_rows * max(aspect, 0.4)))
     for panel, ax in enumerate(axes.ravel()):
         if panel >= n_panels:
@@ -265,7 +270,10 @@ def plot_samples(som, X, labels, ax=None, jitter=0.35, random_state=0, label_nam
     points = _topology.plot_positions(n_rows, n_cols, topology)[bmu]
     points = points + np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
     classes = np.unique(labels)
-    cmap = _pyplot().get_cmap("tab10" if len(classes) <= 10 else "tab20")
+    if label_names is not None and not isinstance(label_names, dict) and len(label_names) != len(classes):
+        raise ValueError(f"label_names has {len(label_names)} names for {len(classes)} distinct labels; give one per "
+                         "label, in sorted order (or a dict)")
+    cmap = pyplot().get_cmap("tab10" if len(classes) <= 10 else "tab20")
     for index, label in enumerate(classes):
         mine = labels == label
         if isinstance(label_names, dict):

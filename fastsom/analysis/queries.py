@@ -151,7 +151,10 @@ class MapQueries:
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(bmu):
             raise ValueError(f"y must be 1-D with one label per sample ({len(bmu)}); got shape {y.shape}")
-        return summaries.label_counts(bmu, y, self.settings_.n_rows, self.settings_.n_cols)
+        try:
+            return summaries.label_counts(bmu, y, self.settings_.n_rows, self.settings_.n_cols)
+        except TypeError as error:  # np.unique sorts the labels: None among strings, ...
+            raise TypeError(f"y must hold labels of one sortable kind (numbers or strings): {error}") from None
 
     def component_planes(self):
         """Each feature's weight across the map, (n_features, n_rows, n_cols), a copy."""

@@ -57,7 +57,6 @@ def _read(path, args, columns=None):
 
 
 def cmd_train(args):
-
     if args.iterations is not None and args.algorithm == "batch":
         raise ValueError("--iterations counts online steps; batch training runs --epochs")
     if args.epochs is not None and args.algorithm == "online":
@@ -101,7 +100,9 @@ def _model_data(som, args):
     stored = extra.get("data") or {}
     columns = args.columns
     if columns is None and stored:
-        by_name = (stored.get("columns") and args.header is not False
+        names = stored.get("columns")
+        # Repeated names cannot say which column they meant: then the stored indices do.
+        by_name = (names and len(set(names)) == len(names) and args.header is not False
                    and not os.fspath(args.data).lower().endswith(".npy"))
         columns = stored["columns"] if by_name else stored.get("column_indices")
     table = _read(args.data, args, columns)
@@ -133,7 +134,8 @@ def cmd_predict(args):
     else:
         with atomic_write(args.output, "w", newline="", encoding="utf-8") as stream:
             _write_csv(stream, head, fields)
-        print(f"wrote {len(bmu)} predictions to {args.output}")
+        # On standard error: -o may be standard output itself, where this line would land in the CSV.
+        print(f"wrote {len(bmu)} predictions to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -211,7 +213,6 @@ def cmd_info(args):
 
 
 def cmd_demo(args):
-
     if args.demo in ("colours", "colors"):
         som, found = demos.colours(args.output, args.rows, args.cols, args.iterations, args.samples, args.seed)
     elif args.demo == "iris":
@@ -224,7 +225,6 @@ def cmd_demo(args):
 
 
 def cmd_verify(args):
-
     try:
         from reference import tutorial as reference
     except ImportError:  # pragma: no cover - only outside a source install
@@ -268,7 +268,6 @@ def cmd_verify(args):
 
 
 def cmd_plot(args):
-
     som = load(args.model)
     kinds = [kind for kind in ("umatrix", "hits", "components", "samples") if getattr(args, kind)]
     if not kinds:

@@ -21,7 +21,9 @@ from ..tutorial import tutorial_som
 
 
 def _measures(som, X, y=None):
-    found = {"quantization error": som.quantization_error(X), "topographic error": som.topographic_error(X)}
+    found = {"quantization error": som.quantization_error(X)}
+    if som.settings_.n_units > 1:  # no second unit, no topographic error
+        found["topographic error"] = som.topographic_error(X)
     if y is not None:
         found["BMU purity"] = metrics.bmu_purity(som.predict(X), y)
     return found
@@ -29,6 +31,7 @@ def _measures(som, X, y=None):
 
 def colours(output, n_rows=5, n_cols=5, n_iterations=2000, n_samples=100, seed=0):
     """The tutorial's colour map; returns (som, measures)."""
+    plot.pyplot()  # no matplotlib: say so before training, not after
     X = make_colours(n_samples, random_state=seed)
     som = tutorial_som(n_rows, n_cols, n_iterations=n_iterations, random_state=seed).fit(X)
     plot.save_png(plot.plot_colours(som, title=f"{n_rows}x{n_cols} colour map, {n_iterations} iterations").figure,
@@ -38,6 +41,7 @@ def colours(output, n_rows=5, n_cols=5, n_iterations=2000, n_samples=100, seed=0
 
 def iris(output, n_iterations=20_000, seed=0):
     """150 irises on a 10x10 map, coloured by species; returns (som, measures with BMU purity)."""
+    plot.pyplot()
     X, y, names, _ = load_iris()
     X = (X - X.min(axis=0)) / (X.max(axis=0) - X.min(axis=0))
     som = tutorial_som(10, 10, n_iterations=n_iterations, random_state=seed).fit(X)
@@ -53,6 +57,7 @@ def digits(output, data=None, n_iterations=40_000, max_points=10_000, seed=0):
     default scikit-learn's 8x8 digits. The picture shows at most
     ``max_points`` digits (a seeded random subset), the measures use all.
     """
+    plot.pyplot()
     if data is None:
         X, y = load_digits()
         X /= 16.0

@@ -2,6 +2,7 @@
 
 import argparse
 
+from .._version import __version__
 from ..options import ALGORITHMS, DISTANCES, DTYPES, INITS, NEIGHBORHOODS, TOPOLOGIES
 from . import commands
 from .scaling import SCALINGS
@@ -152,6 +153,7 @@ def _add_verify(subparsers):
 def build_parser():
     """The argument parser: one ``_add_<command>`` function per command."""
     parser = argparse.ArgumentParser(prog="fastsom", description="Fast, exact Self-Organising Maps.")
+    parser.add_argument("--version", action="version", version=f"fastsom {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add in (_add_train, _add_predict, _add_info, _add_plot, _add_demo, _add_verify):
         add(subparsers)

@@ -75,6 +75,8 @@ def save(som, path, extra=None):
     for name, value in som.settings_.params.items():
         if name in _NOT_STORED:
             continue
+        if isinstance(value, np.generic):  # NumPy scalars (GridSearchCV's grids) are stored as numbers
+            value = value.item()
         if _jsonable(value):
             params[name] = value
         else:
@@ -95,6 +97,8 @@ def save(som, path, extra=None):
     if not isinstance(header["extra"], dict) or not _jsonable(header["extra"]):
         raise TypeError("extra must be a dict of JSON-able values (str, numbers, lists, dicts)")
     path = os.fspath(path)
+    # Never write a file that read() would refuse: check the header as it will be read back.
+    _checked_settings(path, json.loads(json.dumps(header)), type(som)().get_params())
     with atomic_write(path) as stream:
         np.savez(stream, weights=som.weights_,
                  header=np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8))

@@ -228,6 +228,11 @@ def read_cod(path, params, defaults):
         n_units = xdim * ydim
         where = f"the header (line {header_line}) says {xdim} x {ydim} = {n_units} units"
         check_memory(n_units, dim, np.float64, name=f"the codebook in {path}")
+        # A unit line holds dim numbers of at least one character and a separator:
+        # a header claiming more than the file can hold is refused before allocating.
+        if n_units * dim * 2 > os.path.getsize(path):
+            raise ValueError(f"{path}: {where}, of {dim} values each, but the file has only "
+                             f"{os.path.getsize(path)} bytes")
         weights = np.empty((n_units, dim), dtype=np.float64)
         line_of_unit = np.empty(n_units, dtype=np.int64)
         n_read, last_line = 0, header_line

@@ -155,12 +155,20 @@ def _list_names(names, most=12):
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
-def _resolve(path, spec, names, n_columns, no_names_hint):
+def _positions(names):
+    """Column indices by name (a list per name: names may repeat), built once per file: O(columns)."""
+    positions = {}
+    for i, name in enumerate(names or ()):
+        positions.setdefault(name, []).append(i)
+    return positions
+
+
+def _resolve(path, spec, names, n_columns, no_names_hint, positions):
     """0-based index of the column ``spec`` (a name or an index, negative from the end)."""
     if isinstance(spec, str):
         if names is None:
             raise DataFileError(f"{path}: no column is named {spec!r}: {no_names_hint}")
-        hits = [i for i, name in enumerate(names) if name == spec]
+        hits = positions.get(spec, [])
         if not hits:
             raise DataFileError(f"{path}: no column named {spec!r}; the columns are {_list_names(names)}")
         if len(hits) > 1:
@@ -175,13 +183,15 @@ def _resolve(path, spec, names, n_columns, no_names_hint):
 
 def _select(path, columns, label_column, names, n_columns, no_names_hint):
     """Indices of the feature columns and of the label column (or None)."""
-    label = None if label_column is None else _resolve(path, label_column, names, n_columns, no_names_hint)
+    positions = _positions(names)
+    label = (None if label_column is None
+             else _resolve(path, label_column, names, n_columns, no_names_hint, positions))
     if columns is None:
         features = [i for i in range(n_columns) if i != label]
         if not features:
             raise DataFileError(f"{path}: no feature column: the only column is the label column")
         return features, label
-    features = [_resolve(path, spec, names, n_columns, no_names_hint) for spec in columns]
+    features = [_resolve(path, spec, names, n_columns, no_names_hint, positions) for spec in columns]
     seen = set()
     for index in features:
         if index == label:

@@ -7,6 +7,8 @@ topographic errors that the kernels gathered during their own BMU searches
 the user's callbacks and decides early stopping.
 """
 
+import numpy as np
+
 from .progress import ProgressBar
 
 
@@ -72,3 +74,47 @@ class Monitor:
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+class FiniteGuard:
+    """Keeps the last finite map of a run that can diverge, and restores it if the map stops being finite.
+
+    Only the mexican hat can make a map diverge: its negative weights push
+    units away from a sample by a step that grows with their distance
+    (online), and its denominators can vanish (batch). Other
+    neighbourhoods, with a learning rate below 2, move units within the
+    convex hull of the data and their start. So only a mexican-hat run pays
+    for the snapshot (one copy of the map) and the checks (a pass over the
+    map every :data:`CHECK_ELEMENTS` elements of training work).
+    """
+
+    #: Training work (weight elements touched) between two checks.
+    CHECK_ELEMENTS = 2**28
+
+    def __init__(self, weights, n_iter):
+        self.last_finite = weights.copy()
+        self.n_iter = n_iter
+        self.work = 0
+
+    def check(self, weights, n_iter, work, force=False):
+        """After ``work`` more elements of training: snapshot a finite map, or restore the last and return False.
+
+        Checks every :data:`CHECK_ELEMENTS` of work, or now if ``force``
+        (the end of a run).
+        """
+        self.work += work
+        if self.work < self.CHECK_ELEMENTS and not force:
+            return True
+        self.work = 0
+        if is_finite(weights):
+            self.last_finite[...] = weights
+            self.n_iter = n_iter
+            return True
+        weights[...] = self.last_finite
+        return False
+
+
+def is_finite(weights):
+    """True when every weight is finite; min and max find NaN and infinities without a temporary."""
+    with np.errstate(invalid="ignore"):
+        return bool(np.isfinite(weights.min()) and np.isfinite(weights.max()))

@@ -108,12 +108,28 @@ def evaluate(schedule, start, end, n_steps, name="schedule", steps=None):
     """
     steps = np.arange(n_steps) if steps is None else np.minimum(np.asarray(steps, dtype=np.int64), n_steps - 1)
     if callable(schedule):
+        # One call at a single step first: a function returning a list of values
+        # per step could otherwise pass for a vectorised one.
+        try:
+            first = schedule(int(steps[0]), n_steps) if len(steps) else 0.0
+        except Exception as error:
+            raise ValueError(f"{name} failed at step {int(steps[0])}: {error!r}") from error
+        if np.ndim(first) != 0:
+            raise ValueError(f"{name} must return one number per step, f(step, n_steps) -> float; at step "
+                             f"{int(steps[0])} it returned {first!r}")
         try:
             values = np.asarray(schedule(steps, n_steps), dtype=np.float64)
         except Exception:  # not vectorisable: call it step by step
             values = None
         if values is None or values.shape != steps.shape:
-            values = np.array([schedule(int(i), n_steps) for i in steps], dtype=np.float64)
+            try:
+                values = np.array([schedule(int(i), n_steps) for i in steps], dtype=np.float64)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{name} must return one number per step, f(step, n_steps) -> float: "
+                                 f"{error}") from None
+            if values.shape != steps.shape:
+                raise ValueError(f"{name} must return one number per step, f(step, n_steps) -> float; "
+                                 f"it returned values of shape {values.shape[1:]}")
     else:
         if not isinstance(schedule, str) or schedule not in SCHEDULES:
             valid = ", ".join(repr(k) for k in SCHEDULES)
