@@ -223,3 +223,47 @@ def test_export_of_a_reloaded_map(tmp_path, X):
     som = SOM(2, 3, n_iterations=50, random_state=0).fit(X)
     again = import_cod(export_cod(som, tmp_path / "m.cod"))
     assert_array_equal(again.weights_, som.weights_)
+
+
+def test_a_compressed_member_that_expands_beyond_its_file_is_refused_unread(tmp_path, X):
+    """An 8 MB compressed .npz of 2 GB of zeros expanded in full before the header check."""
+    som = SOM(2, 2, n_iterations=50, random_state=0).fit(X)
+    good = som.save(tmp_path / "good.npz")
+    with np.load(good) as archive:
+        header = archive["header"]
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, weights=np.zeros((2, 2, 3_000_000)), header=header)  # 96 MB as ~100 kB
+    assert os.path.getsize(path) < 2**20
+    with pytest.raises(ValueError, match="claims .* bytes, more than the file holds"):
+        fastsom.load(path)
+
+
+def test_a_column_whose_range_overflows_is_named(tmp_path, capsys):
+    path = tmp_path / "wide.csv"
+    path.write_text("a,b\n1e308,0\n-1e308,1\n0,2\n")
+    assert main(["train", str(path), "--rows", "2", "--cols", "2", "--iterations", "10", "-q",
+                 "-o", str(tmp_path / "m.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "column 'a'" in err and "overflows" in err and "NaN" not in err
+
+
+@pytest.mark.parametrize("text, line", [('a,b\n1,2\n3,"4\n5,6\n', 3), ('a,b\n1,"2\n3,4\n5,6\n7,8\n', 2)])
+def test_an_unclosed_quote_is_an_error_at_the_line_it_opens(tmp_path, text, line):
+    from fastsom.io.tables import DataFileError, read_table
+
+    path = tmp_path / "q.csv"
+    path.write_text(text)
+    with pytest.raises(DataFileError, match=f"line {line}: a quoted field opened on this line is not closed"):
+        read_table(path)
+
+
+def test_parquet_integers_float64_cannot_hold_name_the_column(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from fastsom.io.tables import DataFileError, read_table
+
+    path = tmp_path / "big.parquet"
+    pq.write_table(pa.table({"ok": [1.0, 2.0], "huge": pa.array([2**63 + 1, 5], type=pa.uint64())}), path)
+    with pytest.raises(DataFileError, match="column 'huge'.*uint64 values that float64 cannot hold"):
+        read_table(path)

@@ -70,7 +70,7 @@ def cmd_train(args):
     resolve(som.get_params())  # refuse impossible settings (an odd hexagonal torus) before reading a large file
     table = _read(args.data, args)
     n_samples, n_features = table.X.shape
-    scaling = fit_scaling(table.X, args.scale)
+    scaling = fit_scaling(table.X, args.scale, table.feature_names)
     X = apply_scaling(table.X, scaling)
     label = "" if table.labels is None else f", label column {table.label_name or args.label_column!r}"
     print(f"read {n_samples} samples x {n_features} features from {args.data}{label}; scaling: {args.scale}")

@@ -11,7 +11,7 @@ import numpy as np
 SCALINGS = ("minmax", "standard", "none")
 
 
-def fit_scaling(X, kind):
+def fit_scaling(X, kind, names=None):
     """Per-feature scaling learnt from training data, as stored in a model's ``extra["scaling"]``.
 
     The scaled data is ``(X - offset) / scale``: ``minmax`` maps each
@@ -25,6 +25,8 @@ def fit_scaling(X, kind):
     ----------
     X : ndarray (n_samples, n_features) float64
     kind : {"minmax", "standard", "none"}
+    names : list of str, optional
+        The columns' names, for the error about a column whose range overflows.
 
     Returns
     -------
@@ -34,14 +36,21 @@ def fit_scaling(X, kind):
     """
     if kind == "none":
         return {"kind": "none"}
-    if kind == "minmax":
-        offset = X.min(axis=0)
-        scale = X.max(axis=0) - offset
-    elif kind == "standard":
-        offset = X.mean(axis=0)
-        scale = X.std(axis=0)
-    else:
-        raise ValueError(f"scale={kind!r} is not one of {', '.join(map(repr, SCALINGS))}")
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, with the column
+        if kind == "minmax":
+            offset = X.min(axis=0)
+            scale = X.max(axis=0) - offset
+        elif kind == "standard":
+            offset = X.mean(axis=0)
+            scale = X.std(axis=0)
+        else:
+            raise ValueError(f"scale={kind!r} is not one of {', '.join(map(repr, SCALINGS))}")
+    bad = ~(np.isfinite(offset) & np.isfinite(scale))
+    if bad.any():
+        column = int(np.argmax(bad))
+        name = f"column {names[column]!r}" if names is not None else f"feature column {column}"
+        raise ValueError(f"{name}: its values span more than float64 can hold, so --scale {kind} overflows; "
+                         "divide the column by a constant first, or use --scale none")
     scale = np.where(scale > 0, scale, 1.0)
     return {"kind": kind, "offset": offset.tolist(), "scale": scale.tolist()}
 

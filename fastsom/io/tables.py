@@ -257,7 +257,7 @@ def _start_line(end_line, fields):
 def _read_csv(path, delimiter, columns, header, label_column):
     with open(path, newline="", encoding="utf-8-sig") as stream:
         lines = _Lines(stream)
-        reader = csv.reader(lines, delimiter=delimiter)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)  # strict: an unclosed quote is an error
         records = _records(path, reader)
         first = next(records, None)
         if first is None:
@@ -314,6 +314,7 @@ def _read_csv(path, delimiter, columns, header, label_column):
 def _records(path, reader):
     """The non-blank records of ``reader``; decoding and csv errors become DataFileError."""
     while True:
+        start = reader.line_num + 1  # where the record begins (a quoted field may run over lines)
         try:
             fields = next(reader)
         except StopIteration:
@@ -321,6 +322,9 @@ def _records(path, reader):
         except UnicodeDecodeError:
             raise DataFileError(_not_utf8(path)) from None
         except csv.Error as error:
+            if reader.line_num > start or "end of data" in str(error):
+                raise DataFileError(f"{path}: line {start}: a quoted field opened on this line is not closed "
+                                    f"(read to line {reader.line_num}: {error})") from None
             raise DataFileError(f"{path}: line {reader.line_num}: {error}") from None
         if fields:
             yield fields
@@ -446,7 +450,11 @@ def _read_parquet(path, columns, label_column):
         if column.null_count:
             row = int(np.flatnonzero(column.is_null().to_numpy())[0])
             raise DataFileError(f"{path}: row index {row}, {_column_text(index, names)}: missing value (null)")
-        X[:, j] = column.cast(pa.float64()).to_numpy()
+        try:
+            X[:, j] = column.cast(pa.float64()).to_numpy()
+        except pa.ArrowInvalid as error:  # e.g. uint64 above 2**53: float64 would round it
+            raise DataFileError(f"{path}: {_column_text(index, names)}: {kind} values that float64 cannot hold "
+                                f"exactly ({str(error).splitlines()[0]}); convert the column first") from None
     _check_finite(path, X, features, names)
     labels = None if label is None else np.asarray(table.column(label).to_pylist())
     return Table(X, [names[i] for i in features], labels, None if label is None else names[label], features)
