@@ -205,9 +205,13 @@ def _read_members(path):
             file_size = os.path.getsize(path)
             weights = _read_array(archive, "weights.npy", ("<f4", "<f8"), 3, file_size, path)
             raw = _read_array(archive, "header.npy", ("|u1",), 1, min(file_size, MAX_HEADER_BYTES), path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except MemoryError:
+        raise
+    except Exception as error:
+        # zipfile and zlib raise many kinds on damaged bytes (NotImplementedError for an unknown
+        # compression, zlib.error, struct.error...): to the user they all mean the same
         message = str(error)
-        if message.startswith(path):
+        if isinstance(error, ValueError) and message.startswith(path):
             raise
         raise ValueError(f"{path} is not a readable fastsom model file (damaged, truncated or not .npz): "
                          f"{message}") from None
