@@ -106,22 +106,14 @@ def test_article_mode_equals_reference_on_generated_maps(case):
     np.testing.assert_allclose(comp_w, ref_w, rtol=0, atol=1e-12, err_msg=f"map {weights.shape}")
 
 
-def _gaussian_plan(n_rows, n_cols, n_features, n_iterations, seed):
-    X = np.random.default_rng(seed).random((80, n_features))
-    plan = make_plan(n_rows, n_cols, n_features, len(X), n_iterations, random_state=seed)
-    learning_rate = 0.5 / (1 + np.arange(n_iterations) / (n_iterations / 2))
-    sigma = 3.0 / (1 + np.arange(n_iterations) / (n_iterations / 2))
-    return X, plan, learning_rate, sigma
-
-
 @pytest.mark.parametrize("neighborhood", ["gaussian", "gaussian_cutoff"])
 @pytest.mark.parametrize("strict", [True, False], ids=["strict", "fastmath"])
-def test_general_kernel_equals_reference_loop(neighborhood, strict):
+def test_general_kernel_equals_reference_loop(make_online_plan, neighborhood, strict):
     # The fastmath kernel reassociates the distance sum and fuses w + f*(x-w)
     # into an FMA: each weight differs by a few ulps per update, and the
     # online update is a contraction (|1 - f| < 1), so the differences do not
     # grow. 1e-12 leaves three orders of magnitude over what we observe.
-    X, plan, learning_rate, sigma = _gaussian_plan(6, 7, 9, 400, seed=5)
+    X, plan, learning_rate, sigma = make_online_plan(6, 7, 9, 400, seed=5)
     grid_d2 = ref_grid.distance_function(6, 7)
     ref_w, ref_bmus = ref_online.train_online(
         X, plan.initial_weights.reshape(42, 9), grid_d2, plan.sample_indices, learning_rate, sigma, neighborhood
@@ -134,12 +126,12 @@ def test_general_kernel_equals_reference_loop(neighborhood, strict):
                                err_msg=f"{neighborhood}, strict={strict}")
 
 
-def test_float32_kernel_follows_float64_reference():
+def test_float32_kernel_follows_float64_reference(make_online_plan):
     # float32 rounds every weight to ~6e-8 relative; over 400 contracting
     # updates the drift stays within 1e-5 of the float64 reference. The plan
     # is fixed (not generated) because float32 can legitimately flip a BMU
     # whose two distances agree to 1e-7; this one has no such near-tie.
-    X, plan, learning_rate, sigma = _gaussian_plan(6, 7, 9, 400, seed=5)
+    X, plan, learning_rate, sigma = make_online_plan(6, 7, 9, 400, seed=5)
     grid_d2 = ref_grid.distance_function(6, 7)
     ref_w, ref_bmus = ref_online.train_online(
         X, plan.initial_weights.reshape(42, 9), grid_d2, plan.sample_indices, learning_rate, sigma, "gaussian"
@@ -162,8 +154,8 @@ def test_fast_kernel_in_tutorial_configuration_equals_reference():
     np.testing.assert_allclose(comp_w, ref_w, rtol=0, atol=1e-12, err_msg="fastmath kernel, tutorial setup")
 
 
-def test_train_online_does_not_modify_its_inputs():
-    X, plan, learning_rate, sigma = _gaussian_plan(3, 3, 2, 50, seed=0)
+def test_train_online_does_not_modify_its_inputs(make_online_plan):
+    X, plan, learning_rate, sigma = make_online_plan(3, 3, 2, 50, seed=0)
     inputs = (X, plan.initial_weights, plan.sample_indices, learning_rate, sigma)
     before = [a.copy() for a in inputs]
     weights, _ = train_online(X, plan.initial_weights, plan.sample_indices, learning_rate, sigma)
