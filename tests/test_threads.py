@@ -1,9 +1,13 @@
 """Same seed, same map, bit for bit, on 1 or N threads (and N chunks)."""
 
+import re
+
 import numba
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 
+import fastsom.training.online
 from fastsom import SOM, make_plan, topology
 from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
 from fastsom.options import DISTANCES, NEIGHBORHOODS
@@ -55,3 +59,42 @@ def test_threads_are_opt_in_and_only_for_large_maps(monkeypatch):
     assert online.choose_kernel(400, 784, strict=False) == (online_fast, ())  # default: one thread
     assert online.choose_kernel(25, 3, strict=False, n_jobs=-1)[0] is online_fast
     assert online.choose_kernel(400, 784, strict=True, n_jobs=-1) == (online_strict, ())
+
+
+# ---------------------------------------------------------------------------
+# n_jobs
+# ---------------------------------------------------------------------------
+
+# 16 x 16 units x 64 features = fastsom.training.online.PARALLEL_MIN_ELEMENTS: large enough to be split over threads.
+def threads_som(n_jobs):
+    return SOM(16, 16, n_iterations=300, n_jobs=n_jobs, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def wide_X(make_X):
+    return make_X(n_samples=100, n_features=64)
+
+
+@pytest.fixture(scope="module")
+def serial_map(wide_X):
+    return threads_som(None).fit(wide_X).weights_
+
+
+def test_threads_map_is_split_over_threads():
+    """The premise of the comparison below: n_jobs=2 really runs the parallel kernel on this map."""
+    if numba.get_num_threads() < 2:
+        pytest.skip("numba has a single thread here")
+    kernel, extra = fastsom.training.online.choose_kernel(16 * 16, 64, strict=False, n_jobs=2)
+    assert kernel is fastsom.training.online.online_parallel
+    assert extra == (2,)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2, -1])
+def test_n_jobs_gives_the_same_map_bit_for_bit(wide_X, serial_map, n_jobs):
+    assert_array_equal(threads_som(n_jobs).fit(wide_X).weights_, serial_map, err_msg=f"n_jobs={n_jobs}")
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, True])
+def test_bad_n_jobs_is_rejected_naming_it(X, n_jobs):
+    with pytest.raises((ValueError, TypeError), match=re.escape(f"n_jobs={n_jobs!r}")):
+        SOM(3, 3, n_iterations=20, n_jobs=n_jobs).fit(X)
