@@ -66,34 +66,43 @@ def test_tutorial_schedules_are_the_tutorials_bit_for_bit():
 
 
 @st.composite
-def online_cases(draw, quantized=True):
-    """Small maps with duplicate samples and duplicate units, so BMU ties happen.
+def online_cases(draw, quantized=True, even_rows=False, min_features=1):
+    """Small maps and plans: (X, weights (n_rows, n_cols, n_features), sample_indices).
 
-    With ``quantized`` values are multiples of 1/4, so squared distances are
-    exact in any summation order and ties between *different* units are
-    exact ties: the tie rule (lowest index) is what decides them. That suits
-    the strict kernel only: fastmath rounds w + f * (x - w) through an FMA,
-    so two different units exactly tied in the reference's arithmetic can
-    be a rounding apart in the kernel's. Without ``quantized`` values are
-    continuous; duplicated units still tie exactly (they get identical
-    updates).
+    With ``quantized`` (for the strict kernel) values are multiples of 1/4
+    and both samples and units are drawn from small pools, so duplicates and
+    BMU ties happen: squared distances are exact in any summation order, so
+    ties between *different* units are exact ties too, and the tie rule
+    (lowest index) is what decides them.
+
+    Without ``quantized`` (for the fastmath kernel) values are continuous and
+    every unit is distinct. Fastmath rounds w + f * (x - w) through an FMA
+    and reassociates the distance sums, so two units tied in the reference's
+    arithmetic can be a rounding apart in the kernel's: which one wins is
+    then rounding, not the tie rule. Duplicated units would tie at the very
+    first iteration and leave nothing to compare (issue 9: 80% of the
+    examples did); duplicated samples are harmless and kept.
     """
-    n_rows = draw(st.integers(1, 8))
+    n_rows = 2 * draw(st.integers(1, 4)) if even_rows else draw(st.integers(1, 8))
     n_cols = draw(st.integers(1, 8))
-    n_features = draw(st.integers(1, 10))
+    n_units = n_rows * n_cols
+    n_features = draw(st.integers(min_features, 10))
     n_iterations = draw(st.integers(1, 300))
     n_distinct_samples = draw(st.integers(1, 12))
     n_samples = draw(st.integers(n_distinct_samples, 24))
-    n_distinct_units = draw(st.integers(1, n_rows * n_cols))
+    n_distinct_units = draw(st.integers(1, n_units)) if quantized else n_units
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
-    scale = 4 if quantized else 2**52
-    pool = rng.integers(0, scale + 1, (n_distinct_samples, n_features)) / scale
+    if quantized:
+        pool = rng.integers(0, 5, (n_distinct_samples, n_features)) / 4
+        unit_pool = rng.integers(0, 5, (n_distinct_units, n_features)) / 4
+        units = unit_pool[rng.integers(0, n_distinct_units, n_units)]
+    else:
+        pool = rng.random((n_distinct_samples, n_features))
+        units = rng.random((n_units, n_features))
     X = pool[rng.integers(0, n_distinct_samples, n_samples)]
-    unit_pool = rng.integers(0, scale + 1, (n_distinct_units, n_features)) / scale
-    weights = unit_pool[rng.integers(0, n_distinct_units, n_rows * n_cols)].reshape(n_rows, n_cols, n_features)
     sample_indices = rng.integers(0, n_samples, n_iterations)
-    return X, weights, sample_indices
+    return X, units.reshape(n_rows, n_cols, n_features), sample_indices
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -171,19 +180,20 @@ DISTANCE_NAMES = list(ref_distances.DISTANCES)
 
 @st.composite
 def general_cases(draw, quantized):
-    """Any topology, neighbourhood and schedule on a small map, with ties (see online_cases)."""
-    X, weights, sample_indices = draw(online_cases(quantized))
+    """Any topology, neighbourhood, distance and schedule on a small map (see online_cases)."""
     kind, toroidal = draw(st.sampled_from(TOPOLOGIES))
-    n_rows = weights.shape[0]
-    if toroidal and kind == "hexagonal" and n_rows % 2:
-        weights = np.concatenate([weights, weights[:1]])  # a hexagonal torus needs an even number of rows
+    distance = draw(st.sampled_from(DISTANCE_NAMES))
+    # A hexagonal torus needs an even number of rows. One feature makes
+    # every cosine distance 0 or 2: continuous data would tie everywhere.
+    X, weights, sample_indices = draw(online_cases(
+        quantized, even_rows=toroidal and kind == "hexagonal",
+        min_features=2 if distance == "cosine" and not quantized else 1))
     n_iterations = len(sample_indices)
     lr_start, lr_end = draw(st.floats(0.05, 1.0)), draw(st.floats(0.001, 0.05))
     sigma_start, sigma_end = draw(st.floats(0.5, 6.0)), draw(st.floats(0.1, 1.5))
     learning_rate = np.linspace(lr_start, lr_end, n_iterations)
     sigma = np.linspace(sigma_start, sigma_end, n_iterations)
     neighborhood = draw(st.sampled_from(NEIGHBORHOOD_NAMES))
-    distance = draw(st.sampled_from(DISTANCE_NAMES))
     return X, weights, sample_indices, learning_rate, sigma, neighborhood, kind, toroidal, distance
 
 
@@ -195,35 +205,78 @@ def ref_general_train(X, weights, sample_indices, learning_rate, sigma, neighbor
                                    learning_rate, sigma, neighborhood, distance, gaps)
 
 
-@pytest.mark.parametrize("strict", [True, False], ids=["strict", "fastmath"])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_every_topology_and_neighborhood_equals_reference(strict, data):
-    case = data.draw(general_cases(quantized=strict))
+def comp_general_train(X, weights, sample_indices, learning_rate, sigma, neighborhood, kind, toroidal, distance,
+                       strict):
+    return train_online(X, weights, sample_indices, learning_rate, sigma, neighborhood=neighborhood, topology=kind,
+                        toroidal=toroidal, distance=distance, strict=strict)
+
+
+def assert_same_training(case, strict):
+    """fastsom's kernel against the reference on one generated case."""
     X, weights, sample_indices, learning_rate, sigma, neighborhood, kind, toroidal, distance = case
     message = f"{kind}, toroidal={toroidal}, {neighborhood}, {distance}, strict={strict}, map {weights.shape}"
-    gaps = []
-    ref_w, ref_bmus = ref_general_train(*case, gaps=gaps)
-    comp_w, comp_bmus = train_online(X, weights, sample_indices, learning_rate, sigma, neighborhood=neighborhood,
-                                     topology=kind, toroidal=toroidal, distance=distance, strict=strict)
-    if not strict:
-        # Units that receive the same factors converge onto one another
-        # (symmetric units of a small torus, every unit of a bubble) until
-        # they are ulps apart, or exactly equal in the reference's rounding
-        # but not in FMA's (a CI run found units 0 and 1 of a 2x3 bubble
-        # torus tied exactly in the reference and 1 ulp apart here). Which is
-        # nearer is then decided by rounding, so compare up to the first BMU
-        # the reference chose by less than 1e-9, exact ties included. Exact
-        # tie-breaking is checked by the strict cases (quantized values,
-        # duplicated units), which run the same kernel source.
-        near = [i for i, gap in enumerate(gaps) if gap < 1e-9]
-        if near:
-            np.testing.assert_array_equal(ref_bmus[:near[0]], comp_bmus[:near[0]], err_msg=message)
-            return
+    ref_w, ref_bmus = ref_general_train(*case)
+    comp_w, comp_bmus = comp_general_train(*case, strict)
     np.testing.assert_array_equal(ref_bmus, comp_bmus, err_msg=message)
     # The mexican hat pushes distant units away and can grow weights to 1e3 and
     # beyond; FMA rounding differences scale with the weights, hence rtol too.
     np.testing.assert_allclose(comp_w.reshape(ref_w.shape), ref_w, rtol=1e-12, atol=1e-12, err_msg=message)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(general_cases(quantized=True))
+def test_every_topology_and_neighborhood_equals_reference_strict(case):
+    # Quantized values and duplicated units: exact ties are common, and the
+    # strict kernel must break them as the reference does, to the last iteration.
+    assert_same_training(case, strict=True)
+
+
+#: A BMU the reference chose by less than this (second-best distance minus
+#: best) is decided by rounding in the fastmath kernel.
+NEAR_TIE = 1e-9
+
+
+def compare_fastmath_until_near_tie(case):
+    """Compare the fastmath kernel with the reference up to the first near tie; return (compared, planned).
+
+    Units that receive the same factors converge onto one another
+    (symmetric units of a small torus, every unit of a bubble) until they
+    are ulps apart, or exactly equal in the reference's rounding but not in
+    FMA's (a CI run found units 0 and 1 of a 2x3 bubble torus tied exactly
+    in the reference and 1 ulp apart here). Which is nearer is then decided
+    by rounding. So both sides are run on the iterations before the first
+    BMU the reference chose by less than NEAR_TIE, and their BMUs and
+    weights compared there. Exact tie-breaking is checked by the strict
+    cases, which run the same kernel source.
+    """
+    X, weights, sample_indices, learning_rate, sigma, *grid_and_options = case
+    gaps = []
+    ref_general_train(*case, gaps=gaps)
+    n_compared = next((i for i, gap in enumerate(gaps) if gap < NEAR_TIE), len(gaps))
+    # Distinct continuous units are never near a tie at the first iteration.
+    assert n_compared > 0, f"near tie at iteration 0 (gap {gaps[0]:.3g}): this example compares nothing"
+    done = slice(0, n_compared)
+    assert_same_training((X, weights, sample_indices[done], learning_rate[done], sigma[done], *grid_and_options),
+                         strict=False)
+    return n_compared, len(gaps)
+
+
+def test_every_topology_and_neighborhood_equals_reference_fastmath():
+    counts = []
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(general_cases(quantized=False))
+    def compare(case):
+        counts.append(compare_fastmath_until_near_tie(case))
+
+    compare()
+    # A property test must fail when the kernel is wrong on most of its
+    # examples: it must compare most iterations, not return early. Measured
+    # over 400 examples: 90% compared to the end, 90% of the iterations.
+    compared, planned = np.sum(counts, axis=0)
+    in_full = sum(n == total for n, total in counts)
+    assert in_full >= 0.6 * len(counts), f"only {in_full} of {len(counts)} examples compared to their end"
+    assert compared >= 0.6 * planned, f"only {compared} of {planned} iterations compared"
 
 
 def _float32_plan(seed):
