@@ -1,8 +1,11 @@
-"""Tests of the test oracle itself: ``reference.tutorial`` and ``reference.online``.
+"""Tests of the test oracle itself: ``reference.tutorial``, ``online``, ``batch`` and ``metrics``.
 
-The expected values here are worked out by hand from the tutorial's formulas
-("Self-Organising Maps: In Depth", shared/seed/000_1dad0d167f75da1b.txt),
-never by calling the code under test:
+The expected values here are worked out by hand, never by calling the code
+under test: the batch map and the quality measures from the formulas in
+their modules' docstrings (Kohonen's batch map; quantization and
+topographic error, distortion, Bauer and Pawelzik's topographic product,
+U-matrix), the online runs from the tutorial's formulas ("Self-Organising
+Maps: In Depth", shared/seed/000_1dad0d167f75da1b.txt):
 
 * initial radius      r0 = max(n_rows, n_cols) / 2
 * time constant       lambda = n_iterations / ln(r0)
@@ -23,8 +26,9 @@ import sys
 import warnings
 
 import numpy as np
+import pytest
 
-from reference import grid, online, tutorial
+from reference import batch, grid, metrics, online, tutorial
 
 REFERENCE_DIR = pathlib.Path(__file__).resolve().parent.parent / "reference"
 
@@ -435,7 +439,194 @@ def test_reference_grid_distances_by_hand():
 
 
 # ---------------------------------------------------------------------------
-# 5. No mutation of inputs
+# 5. Hand-computed batch epochs (reference.batch)
+# ---------------------------------------------------------------------------
+#
+# Kohonen's batch map, one epoch: every sample's BMU under the epoch's
+# starting weights; S[v], n[v] = sum and count of the samples unit v wins;
+# w[u] = sum_v h(d2(u, v)) S[v] / sum_v h(d2(u, v)) n[v], and a unit whose
+# denominator is exactly 0 keeps its vector.
+
+
+def test_batch_1x2_gaussian_two_epochs_by_hand():
+    # 1x2 map, one feature: units 0 and 1 at 0.0 and 1.0; grid d2(0, 1) = 1.
+    X = np.array([[0.2], [0.4], [0.9]])
+    W0 = np.array([[0.0], [1.0]])
+    # Epoch 1, sigma = 1: h(0) = 1, h(1) = exp(-1/2) = e.
+    #   BMUs: 0.2 -> 0 (0.04 < 0.64), 0.4 -> 0 (0.16 < 0.36), 0.9 -> 1 (0.01 < 0.81)
+    #   S = [0.2 + 0.4, 0.9] = [0.6, 0.9], n = [2, 1]
+    #   w0 = (1 * 0.6 + e * 0.9) / (1 * 2 + e * 1) ~ 1.145878 / 2.606531 ~ 0.439618
+    #   w1 = (e * 0.6 + 1 * 0.9) / (e * 2 + 1 * 1) ~ 1.263918 / 2.213061 ~ 0.571118
+    e = E_HALF
+    w1 = [[(0.6 + 0.9 * e) / (2 + e)], [(0.6 * e + 0.9) / (2 * e + 1)]]
+    np.testing.assert_allclose(w1, [[0.439618], [0.571118]], rtol=0, atol=1e-6)  # the decimals above
+    # Epoch 2, sigma = 0.5: h(1) = exp(-1 / (2 * 0.25)) = exp(-2) = g.
+    #   BMUs under w1: 0.2 -> 0 (0.2396 < 0.3711), 0.4 -> 0 (0.0396 < 0.1711),
+    #   0.9 -> 1 (0.3289 < 0.4604): the same S and n, a narrower neighbourhood.
+    g = math.exp(-2.0)
+    expected = [[(0.6 + 0.9 * g) / (2 + g)], [(0.6 * g + 0.9) / (2 * g + 1)]]  # ~ [0.338, 0.772]
+
+    comp_w, comp_bmus = batch.train_batch(X, W0, grid.distance_function(1, 2), [1.0, 0.5], "gaussian")
+
+    np.testing.assert_array_equal(comp_bmus, [0, 0, 1], err_msg="BMUs of the last epoch")
+    np.testing.assert_allclose(comp_w, expected, rtol=0, atol=1e-15, err_msg="1x2 map after two epochs")
+    one_epoch, _ = batch.train_batch(X, W0, grid.distance_function(1, 2), [1.0], "gaussian")
+    np.testing.assert_allclose(one_epoch, w1, rtol=0, atol=1e-15, err_msg="1x2 map after one epoch")
+
+
+def test_batch_2x2_units_that_win_nothing_follow_their_neighbours():
+    # 2x2 map, units numbered row-major: 0 (0,0), 1 (0,1), 2 (1,0), 3 (1,1).
+    # Grid d2: 0-1, 0-2, 1-3, 2-3 -> 1; 0-3, 1-2 -> 2 (diagonals).
+    X = np.array([[0.1, 0.2], [0.8, 0.1]])
+    W0 = square_net_2x2().reshape(4, 2)  # [0,0], [1,0], [0,1], [1,1]
+    # BMUs: [0.1,0.2] -> unit 0 (0.05; unit 1: 0.85, unit 2: 0.65)
+    #       [0.8,0.1] -> unit 1 (0.05; unit 0: 0.65, unit 3: 0.85)
+    # S0 = [0.1, 0.2], n0 = 1; S1 = [0.8, 0.1], n1 = 1; units 2, 3 win nothing.
+    # sigma = 1: h(0) = 1, h(1) = e = exp(-1/2), h(2) = e^2 = exp(-1).
+    e = E_HALF
+    S0, S1 = np.array([0.1, 0.2]), np.array([0.8, 0.1])
+    expected = np.array([
+        (1 * S0 + e * S1) / (1 + e),          # unit 0: its own sample, unit 1's next door
+        (e * S0 + 1 * S1) / (e + 1),          # unit 1: the mirror image
+        (e * S0 + e * e * S1) / (e + e * e),  # unit 2: next to 0, diagonal to 1 -> unit 0's value
+        (e * e * S0 + e * S1) / (e * e + e),  # unit 3: next to 1, diagonal to 0 -> unit 1's value
+    ])
+    # unit 0 ~ [(0.1 + 0.485225) / 1.606531, (0.2 + 0.060653) / 1.606531]
+    np.testing.assert_allclose(expected[0], [0.364278, 0.162246], rtol=0, atol=1e-6)
+
+    comp_w, comp_bmus = batch.train_batch(X, W0, grid.distance_function(2, 2), [1.0], "gaussian")
+
+    np.testing.assert_array_equal(comp_bmus, [0, 1])
+    np.testing.assert_allclose(comp_w, expected, rtol=0, atol=1e-15, err_msg="2x2 map after one epoch")
+    np.testing.assert_allclose(comp_w[2], comp_w[0], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(comp_w[3], comp_w[1], rtol=0, atol=1e-15)
+
+
+def test_batch_tied_samples_go_to_the_lowest_unit_and_a_zero_denominator_keeps_the_vector():
+    # 1x2 map, bubble: h = 1 where d2 <= sigma^2, else 0.
+    X = np.array([[0.0], [0.45], [1.0]])
+    W0 = np.array([[0.0], [1.0]])
+    # Epoch 1, sigma = 1 (d2(0, 1) = 1 <= 1: both units see both).
+    #   BMUs: 0.0 -> 0, 0.45 -> 0 (0.2025 < 0.3025), 1.0 -> 1; S = [0.45, 1.0], n = [2, 1]
+    #   w0 = w1 = (0.45 + 1.0) / (2 + 1) = 1.45 / 3, the same sums in the same order: equal bits.
+    # Epoch 2, sigma = 0.5 (each unit sees itself only).
+    #   Both units at 1.45 / 3: every sample is tied and goes to unit 0.
+    #   S = [1.45, 0], n = [3, 0]: w0 = 1.45 / 3; unit 1's denominator is 0: it keeps 1.45 / 3.
+    comp_w, comp_bmus = batch.train_batch(X, W0, grid.distance_function(1, 2), [1.0, 0.5], "bubble")
+    np.testing.assert_array_equal(comp_bmus, [0, 0, 0], err_msg="ties go to the lowest unit index")
+    np.testing.assert_allclose(comp_w, [[1.45 / 3], [1.45 / 3]], rtol=0, atol=1e-15)
+    # And with no neighbour in reach from the start, a unit that wins nothing keeps its vector exactly.
+    comp_w, comp_bmus = batch.train_batch(X[:2], W0, grid.distance_function(1, 2), [0.5], "bubble")
+    np.testing.assert_array_equal(comp_bmus, [0, 0])
+    np.testing.assert_array_equal(comp_w, [[0.225], [1.0]])  # (0.0 + 0.45) / 2; unit 1 untouched
+
+
+def test_batch_mexican_hat_is_applied_as_written():
+    # 1x3 map at 0, 5, 10; both samples are unit 0's: S0 = 1 + 2 = 3, n0 = 2.
+    # sigma = 1: h(d2) = (1 - d2) exp(-d2 / 2): h(0) = 1, h(1) = 0 exactly,
+    # h(4) = -3 exp(-2) < 0.
+    #   unit 0: (1 * 3) / (1 * 2) = 1.5
+    #   unit 1: 0 * 3 / (0 * 2): denominator exactly 0, keeps 5
+    #   unit 2: (-3 exp(-2) * 3) / (-3 exp(-2) * 2) = 1.5: a negative weight over a negative sum
+    X = np.array([[1.0], [2.0]])
+    W0 = np.array([[0.0], [5.0], [10.0]])
+    comp_w, comp_bmus = batch.train_batch(X, W0, grid.distance_function(1, 3), [1.0], "mexican_hat")
+    np.testing.assert_array_equal(comp_bmus, [0, 0])
+    np.testing.assert_allclose(comp_w, [[1.5], [5.0], [1.5]], rtol=0, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# 6. Hand-computed quality measures (reference.metrics)
+# ---------------------------------------------------------------------------
+
+
+def test_two_best_units_break_ties_by_the_lowest_index():
+    weights = [[1.0], [3.0], [3.0], [1.0]]
+    # x = 2: every unit at squared distance 1 -> best 0, second 1.
+    assert metrics.two_best_units([2.0], weights) == (0, 1)
+    # x = 0: squared distances 1, 9, 9, 1 -> best 0, second 3 (tied with 0, before 1 and 2).
+    assert metrics.two_best_units([0.0], weights) == (0, 3)
+    # x = 3.5: 6.25, 0.25, 0.25, 6.25 -> best 1, second 2.
+    assert metrics.two_best_units([3.5], weights) == (1, 2)
+    assert metrics.two_best_units([7.0], [[1.0]]) == (0, None)
+
+
+def test_quantization_error_by_hand_for_every_distance():
+    # One feature: |x - w| to units 0.0 and 1.0 for 0.2, 0.4, 0.9 -> 0.2, 0.4, 0.1.
+    X = [[0.2], [0.4], [0.9]]
+    for distance in ("euclidean", "manhattan", "chebyshev"):
+        assert metrics.quantization_error(X, [[0.0], [1.0]], distance) == pytest.approx(0.7 / 3, rel=1e-15)
+    # Two features: x = [2, 2], units [0, 0] and [3, 4] (offsets [2, 2] and [-1, -2]).
+    #   euclidean: sqrt(8) ~ 2.83 vs sqrt(5) ~ 2.24      -> sqrt(5)
+    #   manhattan: 4 vs 3                                -> 3
+    #   chebyshev: 2 vs 2, a tie                         -> 2
+    #   cosine:    1 (the zero vector has no direction) vs 1 - (6 + 8) / (sqrt(8) * 5) = 1 - 0.7 sqrt(2) -> the latter
+    x, weights = [[2.0, 2.0]], [[0.0, 0.0], [3.0, 4.0]]
+    assert metrics.quantization_error(x, weights, "euclidean") == pytest.approx(math.sqrt(5), rel=1e-15)
+    assert metrics.quantization_error(x, weights, "manhattan") == 3.0
+    assert metrics.quantization_error(x, weights, "chebyshev") == 2.0
+    assert metrics.quantization_error(x, weights, "cosine") == pytest.approx(1 - 0.7 * math.sqrt(2), rel=1e-13)
+
+
+def test_topographic_error_by_hand_on_a_2x2_map():
+    # Units 0 (0,0) [0, 0]; 1 (0,1) [5, 5]; 2 (1,0) [5, -5]; 3 (1,1) [1, 0].
+    weights = [[0.0, 0.0], [5.0, 5.0], [5.0, -5.0], [1.0, 0.0]]
+    grid_d2 = grid.distance_function(2, 2)
+    X = [
+        [0.4, 0.0],  # best 0 (0.16), second 3 (0.36): a diagonal pair, d2 = 2
+        [0.6, 0.0],  # best 3 (0.16), second 0 (0.36): the same diagonal
+        [5.0, 4.0],  # best 1 (1), second 3 (32; unit 0: 41, unit 2: 81): an edge, d2 = 1
+    ]
+    assert metrics.topographic_error(X, weights, grid_d2, max_d2=1.0) == 2 / 3  # 4-connected
+    assert metrics.topographic_error(X, weights, grid_d2, max_d2=2.0) == 0.0  # 8-connected
+
+
+def test_distortion_by_hand_on_a_1x3_map():
+    # Units at 0, 1, 3; gaussian, sigma = 1: h(0) = 1, h(1) = exp(-1/2) = e, h(4) = exp(-2).
+    # x = 0.5: units 0 and 1 tie (0.25 each) -> BMU 0; grid d2 to units 0, 1, 2: 0, 1, 4
+    #   energy 1 * 0.5^2 + e * 0.5^2 + exp(-2) * 2.5^2 = 0.25 + 0.25 e + 6.25 exp(-2)
+    # x = 3: BMU 2; grid d2 to units 0, 1, 2: 4, 1, 0
+    #   energy exp(-2) * 3^2 + e * 2^2 + 1 * 0^2 = 9 exp(-2) + 4 e
+    e, g = E_HALF, math.exp(-2.0)
+    expected = (0.25 + 0.25 * e + 6.25 * g + 9 * g + 4 * e) / 2  # ~ 2.4458
+    comp = metrics.distortion([[0.5], [3.0]], [[0.0], [1.0], [3.0]], grid.distance_function(1, 3), 1.0,
+                              online.gaussian)
+    assert comp == pytest.approx(expected, rel=1e-15)
+    assert expected == pytest.approx(2.445809, abs=1e-6)
+
+
+def test_topographic_product_by_hand_on_a_1x3_map():
+    # Weights 0, 10, 1 on a line of three units (grid distances 1 and 2 from the ends).
+    # Unit 0: grid order 1, 2; data order 2 (at 1), 1 (at 10).
+    #   k = 1: Q1 = d_V(0, 1) / d_V(0, 2) = 10 / 1, Q2 = d_A(0, 1) / d_A(0, 2) = 1 / 2 -> P3 = (5)^(1/2)
+    #   k = 2: both orders hold {1, 2}: the product is 1 -> log 1 = 0
+    # Unit 1: grid order 0, 2 (a tie at 1: lower index first); data order 2 (at 9), 0 (at 10).
+    #   k = 1: Q1 = 10 / 9, Q2 = 1 / 1 -> P3 = (10/9)^(1/2)
+    # Unit 2: grid order 1, 0; data order 0 (at 1), 1 (at 9).
+    #   k = 1: Q1 = 9 / 1, Q2 = 1 / 2 -> P3 = (4.5)^(1/2)
+    # P = 1 / (3 * 2) * (log 5 + log(10/9) + log 4.5) / 2 = log(25) / 12
+    grid_d2 = grid.distance_function(1, 3)
+    assert metrics.topographic_product([[0.0], [10.0], [1.0]], grid_d2) == pytest.approx(math.log(25) / 12,
+                                                                                           rel=1e-14)
+    # Weights in grid order (0, 1, 3): both orders agree for every unit -> exactly 0.
+    assert metrics.topographic_product([[0.0], [1.0], [3.0]], grid_d2) == 0.0
+
+
+def test_umatrix_by_hand_on_a_2x2_map():
+    # Units 0 [0, 0], 1 [3, 0], 2 [0, 4], 3 [3, 8]; edges 0-1: 3, 0-2: 4, 1-3: 8, 2-3: 5;
+    # diagonals 0-3: sqrt(73), 1-2: 5.
+    weights = [[0.0, 0.0], [3.0, 0.0], [0.0, 4.0], [3.0, 8.0]]
+    grid_d2 = grid.distance_function(2, 2)
+    four = metrics.umatrix(weights, grid_d2, max_d2=1.0)
+    assert four == pytest.approx([(3 + 4) / 2, (3 + 8) / 2, (4 + 5) / 2, (8 + 5) / 2], rel=1e-15)
+    eight = metrics.umatrix(weights, grid_d2, max_d2=2.0)
+    expected = [(3 + 4 + math.sqrt(73)) / 3, (3 + 5 + 8) / 3, (4 + 5 + 5) / 3, (8 + 5 + math.sqrt(73)) / 3]
+    assert eight == pytest.approx(expected, rel=1e-15)
+    assert all(math.isnan(v) for v in metrics.umatrix([[1.0]], grid.distance_function(1, 1), 2.0))
+
+
+# ---------------------------------------------------------------------------
+# 7. No mutation of inputs
 # ---------------------------------------------------------------------------
 
 
@@ -470,7 +661,7 @@ def test_train_online_does_not_modify_input_weights():
 
 def test_reference_imports_nothing_from_fastsom_or_numba():
     sources = sorted(REFERENCE_DIR.glob("*.py"))
-    assert {p.name for p in sources} >= {"__init__.py", "tutorial.py", "online.py"}
+    assert {p.name for p in sources} >= {"__init__.py", "tutorial.py", "online.py", "batch.py", "metrics.py"}
     for path in sources:
         text = path.read_text()
         # line check: no import line mentions them
@@ -495,7 +686,7 @@ def test_reference_imports_nothing_from_fastsom_or_numba():
 
 def test_importing_reference_loads_neither_fastsom_nor_numba():
     code = (
-        "import sys, reference.tutorial, reference.online; "
+        "import sys, reference.tutorial, reference.online, reference.batch, reference.metrics; "
         "bad = [k for k in sys.modules if k.split('.')[0] in ('fastsom', 'numba')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
