@@ -106,3 +106,33 @@ def online_block_size(monkeypatch):
         return n
 
     return set_block_size
+
+
+@pytest.fixture
+def interrupting_progress_bar(monkeypatch):
+    """``interrupting_progress_bar(stop_at)``: Ctrl-C once ``stop_at`` iterations or epochs are done.
+
+    The estimator's progress bar (drawn with ``verbose=True``) is replaced by
+    one that raises KeyboardInterrupt from its ``update``, between two blocks
+    or epochs, where a real Ctrl-C is honoured. Returns the list its
+    ``close`` appends ``True`` to.
+    """
+
+    def install(stop_at):
+        closed = []
+
+        class InterruptingBar:
+            def __init__(self, total, *args, **kwargs):
+                self.total = total
+
+            def update(self, done):
+                if done >= stop_at:
+                    raise KeyboardInterrupt
+
+            def close(self):
+                closed.append(True)
+
+        monkeypatch.setattr(fastsom.som, "ProgressBar", InterruptingBar)
+        return closed
+
+    return install
