@@ -16,7 +16,8 @@ import pytest
 
 import fastsom.som
 import fastsom.training.online
-from fastsom import make_plan
+from fastsom import SOM, make_plan
+from fastsom.settings import resolve
 
 
 def _uniform(n_samples=100, n_features=3, seed=0):
@@ -34,6 +35,23 @@ def make_X():
 def X():
     """100 samples of 3 uniform features: ``make_X()``."""
     return _uniform()
+
+
+@pytest.fixture(scope="session")
+def fitted_som():
+    """A hand-made fitted map: ``fitted_som(weights, **params)``, ``weights`` (n_rows, n_cols, n_features).
+
+    Built through the estimator's door for fitted maps (``SOM._from_fitted``,
+    which model files and SOM_PAK use), not by a fit at a tiny learning rate:
+    its weights are exactly ``weights``, in the dtype ``params`` ask for.
+    """
+
+    def build(weights, **params):
+        n_rows, n_cols, _ = np.shape(weights)
+        settings = resolve(SOM(n_rows, n_cols, **params).get_params())
+        return SOM._from_fitted(settings, np.asarray(weights, dtype=settings.dtype))
+
+    return build
 
 
 @pytest.fixture(scope="session")

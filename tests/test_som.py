@@ -67,12 +67,11 @@ def test_default_n_iterations_is_500_per_unit(X, n_rows, n_cols):
     assert som.n_iter_ == 500 * n_rows * n_cols
 
 
-def test_training_orders_the_map(X):
+def test_training_orders_the_map(fitted_som, X):
     """Neighbouring units end up with neighbouring weights: the random initial map is
     disordered (high topographic error), the trained one is not."""
     som = SOM(4, 4, n_iterations=1000, random_state=0).fit(X)
-    initial = SOM(4, 4, n_iterations=1000, random_state=0).fit(X)
-    initial._weights[:] = make_plan(4, 4, N_FEATURES, len(X), 1000, random_state=0).initial_weights.reshape(16, -1)
+    initial = fitted_som(make_plan(4, 4, N_FEATURES, len(X), 1000, random_state=0).initial_weights)
     assert initial.topographic_error(X) > 0.3
     assert som.topographic_error(X) < 0.05
 
@@ -181,30 +180,21 @@ def test_float32_map(X):
 # Hand-made maps: ties and topographic error
 # ---------------------------------------------------------------------------
 
-def som_with_weights(weights):
-    """A fitted SOM whose map is then overwritten, in place, with ``weights`` (n_rows, n_cols, n_features)."""
-    n_rows, n_cols, n_features = weights.shape
-    som = SOM(n_rows, n_cols, n_iterations=1, random_state=0).fit(np.zeros((1, n_features)))
-    som._weights[:] = weights.reshape(n_rows * n_cols, n_features)
-    assert_array_equal(som.weights_, weights)  # weights_ is a view: it follows
-    return som
-
-
-def test_ties_go_to_the_lowest_unit_index():
+def test_ties_go_to_the_lowest_unit_index(fitted_som):
     # units 1 and 3 identical, closest to the first sample; units 0 and 2
     # exactly equidistant (d2 = 1) from the second sample, the rest far.
     weights = np.array([[[0.0, 0.0], [5.0, 5.0]],
                         [[2.0, 0.0], [5.0, 5.0]]])
-    som = som_with_weights(weights)
+    som = fitted_som(weights)
     X = np.array([[5.1, 5.0], [1.0, 0.0]])
     assert_array_equal(som.predict(X), [1, 0])
     assert_array_equal(np.argmin(som.transform(X), axis=1), [1, 0])
 
 
-def test_ties_between_identical_units_later_in_the_map():
+def test_ties_between_identical_units_later_in_the_map(fitted_som):
     weights = np.array([[[9.0, 9.0], [9.0, 9.0], [0.0, 0.0]],
                         [[9.0, 9.0], [0.0, 0.0], [0.0, 0.0]]])
-    som = som_with_weights(weights)
+    som = fitted_som(weights)
     assert_array_equal(som.predict(np.array([[0.2, 0.1]])), [2])
 
 
@@ -228,8 +218,8 @@ def samples_for(pairs):
 
 
 @pytest.fixture(scope="module")
-def grid_som():
-    return som_with_weights(GRID_2x3)
+def grid_som(fitted_som):
+    return fitted_som(GRID_2x3)
 
 
 def test_hand_made_samples_have_the_intended_two_best_units(grid_som):
@@ -255,9 +245,9 @@ def test_topographic_error_is_the_exact_fraction(grid_som):
     assert grid_som.topographic_error(X, connectivity=4) == 4 / 8
 
 
-def test_topographic_error_on_a_line():
+def test_topographic_error_on_a_line(fitted_som):
     """1x3 map: units 0 and 2 are two apart."""
-    som = som_with_weights(10.0 * np.eye(3).reshape(1, 3, 3))
+    som = fitted_som(10.0 * np.eye(3).reshape(1, 3, 3))
     X = np.array([[6.0, 4.0, 0.0], [0.0, 4.0, 6.0], [6.0, 0.0, 4.0]])
     assert som.topographic_error(X) == 1 / 3
     assert som.topographic_error(X, connectivity=4) == 1 / 3

@@ -54,22 +54,21 @@ def test_unknown_topology_lists_the_valid_ones():
         SOM(topology="hex").fit(np.zeros((3, 2)))
 
 
-def test_topographic_error_counts_neighbours_across_the_seam():
+def test_topographic_error_counts_neighbours_across_the_seam(fitted_som):
     # A 1x4 ring: units 0 and 3 are neighbours only on the torus.
     weights = np.array([[0.0], [10.0], [20.0], [1.0]])
     X = np.array([[0.4]])  # best unit 0 (0.4), second unit 3 (0.6)
-    planar = SOM(1, 4, n_iterations=1, init=weights.reshape(1, 4, 1), learning_rate=1e-12).fit(X)
-    ring = SOM(1, 4, n_iterations=1, init=weights.reshape(1, 4, 1), learning_rate=1e-12, toroidal=True).fit(X)
+    planar = fitted_som(weights.reshape(1, 4, 1))
+    ring = fitted_som(weights.reshape(1, 4, 1), toroidal=True)
     assert planar.topographic_error(X) == 1.0
     assert ring.topographic_error(X) == 0.0
 
 
-def test_hexagonal_topographic_error_uses_six_neighbours():
+def test_hexagonal_topographic_error_uses_six_neighbours(fitted_som):
     # 2x2 hexagonal: unit 0 (x=0, row 0) and unit 3 (x=1.5, row 1) are at
     # d2 = 2.25 + 0.75 = 3: not neighbours; units 0 and 2 (x = 0.5) are.
     weights = np.array([[0.0], [10.0], [0.5], [0.3]]).reshape(2, 2, 1)
-    som = SOM(2, 2, n_iterations=1, init=weights, learning_rate=1e-12, sigma=0.1, topology="hexagonal")
-    som.fit(np.array([[0.0]]))
+    som = fitted_som(weights, topology="hexagonal")
     assert som.topographic_error(np.array([[0.1]])) == 1.0  # best 0, second 3
     assert som.topographic_error(np.array([[0.45]])) == 0.0  # best 2 (0.5), second 3 (0.3): x 0.5 vs 1.5
     with pytest.raises(ValueError, match=r"connectivity=8 is not one of 6"):
