@@ -20,20 +20,11 @@ from fastsom.tutorial import TUTORIAL_PARAMS
 N_FEATURES = 3
 
 
-def make_X(n_samples=100, n_features=N_FEATURES, seed=0):
-    return np.random.default_rng(seed).random((n_samples, n_features))
-
-
 def ref_distances(X, weights):
     """Euclidean distance of every sample to every unit, written out in NumPy."""
     W = weights.reshape(-1, weights.shape[-1]).astype(np.float64)
     X = np.asarray(X, dtype=np.float64)
     return np.sqrt(((X[:, None, :] - W[None]) ** 2).sum(-1))
-
-
-@pytest.fixture(scope="module")
-def X():
-    return make_X()
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +261,7 @@ def test_predict_refuses_values_whose_distances_would_overflow(X, dtype, value):
         som.predict(np.full((2, N_FEATURES), value))
 
 
-def test_training_refuses_values_whose_distances_would_overflow():
+def test_training_refuses_values_whose_distances_would_overflow(make_X):
     X = make_X(n_samples=50) * 1e200
     plan = make_plan(3, 3, N_FEATURES, 50, 300, random_state=0)
     learning_rate, sigma = fastsom.tutorial_schedules(3, 3, 300)
