@@ -118,7 +118,14 @@ class SOM(MapQueries, ParamsMixin):
     random_state : None, int or numpy.random.Generator
         Seeds the training plan (initial weights, sample order, sample
         rows for ``init="sample"``; see :func:`fastsom.make_plan`). Same
-        seed, same map, bit for bit, on any number of threads.
+        seed, same map, bit for bit, on any number of numba threads. Batch
+        training finds BMUs with a BLAS matrix product whose last bits can
+        change with BLAS's own thread count; a sample that close to a tie
+        between two units may then change BMU, and the map differs from
+        there (seen in float32 with many features). For the same bits on
+        any machine, fix BLAS's threads too
+        (``threadpoolctl.threadpool_limits(1, "blas")`` or
+        ``OPENBLAS_NUM_THREADS=1``).
     verbose : bool, default False
         Show a progress bar with an ETA on standard error.
 

@@ -272,14 +272,7 @@ def test_interrupted_fit_keeps_whole_epochs_and_resumes_to_the_same_map(request,
     assert_array_equal(som.weights_, whole.weights_)
 
 
-#: Reported to the lead; drop the mark when Monitor.report is fixed (the test then XPASSes and fails).
-HISTORY_BUG = pytest.mark.xfail(strict=True, reason=(
-    "fastsom bug: Monitor.report draws the progress bar before it records the epoch, so Ctrl-C landing in the "
-    "bar drops an epoch that was trained from history_ (n_iter_ 2, one entry; resumed: n_iter [1, 3, 4, 5, 6], "
-    "steps shifted). Record first, then draw and call back."))
-
-
-@pytest.mark.parametrize("interrupt", [pytest.param(INTERRUPTS[0], marks=HISTORY_BUG), *INTERRUPTS[1:]])
+@pytest.mark.parametrize("interrupt", INTERRUPTS)
 def test_history_has_one_entry_per_epoch_trained_through_an_interrupt(request, X, interrupt):
     som = SOM(N_ROWS, N_COLS, algorithm="batch", n_epochs=N_EPOCHS, random_state=4)
     request.getfixturevalue(interrupt)(som, X)

@@ -165,10 +165,6 @@ def test_partial_fit_history_steps_keep_counting(X):
     assert [info["step"] for info in som.history_] == [0, 1, 2]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "fastsom bug: Monitor.report draws the progress bar before it records the block, so Ctrl-C landing in the "
-    "bar drops a block that was trained from history_ (n_iter_ 200, history_ n_iter [100]). Record first, then "
-    "draw and call back. The batch twin is in test_batch_estimator.py."))
 def test_history_has_one_entry_per_block_trained_before_an_interrupt(online_block_size, interrupting_progress_bar, X):
     online_block_size(100)
     interrupting_progress_bar(200)

@@ -52,8 +52,9 @@ per sample of the data.
 An epoch is atomic: the new weights are computed into a scratch array and
 copied in, together with the epoch count in ``state``, by one compiled call,
 so Ctrl-C leaves the weights of a whole number of epochs and ``state`` says
-how many. The map does not depend on the number of threads or on the chunk
-size, bit for bit.
+how many. The map does not depend on the number of numba threads or on the
+chunk size, bit for bit; BLAS's thread count can change the last bits of the
+products, and so the BMU of a sample that rounding decides (tests/test_threads.py).
 """
 
 import contextlib

@@ -54,12 +54,14 @@ class Monitor:
         ``n_done`` counts this run (for the progress bar), ``n_iter`` the
         estimator's whole training (``n_iter_``, across ``partial_fit``).
         """
-        if self.bar is not None:
-            self.bar.update(n_done)
         info = dict(step=self.step, n_iter=n_iter, quantization_error=quantization_error,
                     topographic_error=topographic_error)
+        # Recorded before anything that can be interrupted (the bar, the callbacks): a
+        # trained block or epoch is never missing from history_.
         self.history.append(info)
         self.step += 1
+        if self.bar is not None:
+            self.bar.update(n_done)
         for callback in self.callbacks:
             callback(dict(info))
         if self.early_stopping:
