@@ -20,7 +20,7 @@ met / NOT met lines).
 **Online kernels** (``online``): ``pytest bench/test_online.py`` runs
 twice in subprocesses: once in the default environment (every contender),
 once with glibc's malloc tuned for NumPy peers (MiniSom only; see
-:data:`bench.test_online.MALLOC_TUNING`; full mode only). The tables give,
+:data:`bench.plain.MALLOC_TUNING`; full mode only). The tables give,
 per workload, the median time *per iteration* (total / iterations timed,
 so contenders timed on different iteration counts compare), the min-max
 over rounds and the speed-ups. Speed-ups against MiniSom are given against
@@ -270,7 +270,7 @@ def online_report(args, mode, only_tutorial=False, timeout=None):
         paths = args.json
         load_before = os.getloadavg()
         if not paths:
-            from bench.test_online import MALLOC_TUNING
+            from bench.plain import MALLOC_TUNING
 
             default_env = {k: v for k, v in os.environ.items() if k not in MALLOC_TUNING}
             default_env.pop("FASTSOM_BENCH_ONLINE_WORKLOADS", None)

@@ -57,6 +57,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from bench import workloads
 from bench.baselines import make_minisom, online_two_sweep, run_minisom, train_minisom
+from bench.plain import MALLOC_TUNING
 from fastsom import make_plan, topology, tutorial_schedules
 from fastsom.datasets import make_colours, make_mnist_like
 from fastsom.kernels.distances import EUCLIDEAN
@@ -74,17 +75,9 @@ ONLY = [k for k in os.environ.get("FASTSOM_BENCH_ONLINE_WORKLOADS", "").split(",
 #: callbacks or early stopping.
 NO_RUNNING_ERRORS = -1.0
 
-#: Variables that tune glibc's malloc for NumPy peers (see shared DESIGN,
-#: "Benchmark honesty"); bench.report sets them for a second MiniSom run.
-MALLOC_TUNING = {
-    "MALLOC_MMAP_THRESHOLD_": str(256 * 2**20),
-    "MALLOC_TRIM_THRESHOLD_": str(512 * 2**20),
-    "MALLOC_TOP_PAD_": str(64 * 2**20),
-}
-
 
 def malloc_setting():
-    """'tuned' if this process runs with the malloc tuning above, else 'default'."""
+    """'tuned' if this process runs with :data:`bench.plain.MALLOC_TUNING`, else 'default'."""
     return "tuned" if all(os.environ.get(k) == v for k, v in MALLOC_TUNING.items()) else "default"
 
 
