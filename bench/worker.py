@@ -44,6 +44,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -61,24 +62,32 @@ SCORE_ROWS = 200_000
 PROBE_SECONDS = 0.25
 
 
-def load_data(wl, data_dir=None):
-    """X, labels (or None) and the initial codebook of a workload, cached as .npy files in ``data_dir``."""
-    if wl.labelled or not data_dir:
-        X, y = workloads.load(wl)
-        return X, y, workloads.pca_init(X, wl.n_rows, wl.n_cols)
+def data_files(wl, data_dir):
+    """Paths of a workload's X and initial codebook as .npy files in ``data_dir``; the first caller writes them.
+
+    Shared by the workers of a workload (so the others do not rebuild) and
+    by the plain-script runs of :mod:`bench.plain`, which load them.
+    """
     stem = Path(data_dir) / f"{wl.data}-{wl.n_samples}x{wl.n_features}-{wl.dtype}"
     x_path, init_path = Path(f"{stem}.npy"), Path(f"{stem}-init-{wl.n_rows}x{wl.n_cols}.npy")
-    if x_path.exists():
-        X = np.load(x_path)
-    else:
+    X = None
+    if not x_path.exists():
         X, _ = workloads.load(wl)
         np.save(x_path, X)
-    if init_path.exists():
-        initial = np.load(init_path)
-    else:
-        initial = workloads.pca_init(X, wl.n_rows, wl.n_cols)
-        np.save(init_path, initial)
-    return X, None, initial
+    if not init_path.exists():
+        X = np.load(x_path) if X is None else X
+        np.save(init_path, workloads.pca_init(X, wl.n_rows, wl.n_cols))
+    return x_path, init_path
+
+
+def load_data(wl, data_dir=None):
+    """X, labels (or None) and the initial codebook of a workload, cached as .npy files in ``data_dir``."""
+    if not data_dir:
+        X, y = workloads.load(wl)
+        return X, y, workloads.pca_init(X, wl.n_rows, wl.n_cols)
+    x_path, init_path = data_files(wl, data_dir)
+    y = workloads.load(wl)[1] if wl.labelled else None
+    return np.load(x_path), y, np.load(init_path)
 
 
 def timed(contender, X, initial, wl):
@@ -86,6 +95,11 @@ def timed(contender, X, initial, wl):
     start = time.perf_counter()
     codebook = contender.train(X, initial, wl)
     return time.perf_counter() - start, codebook
+
+
+def minor_faults():
+    """Minor page faults of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def tiny(wl):
@@ -158,9 +172,11 @@ def measure(spec):
     if out["estimate"] <= budget:
         n_rounds = int(max(1, min(spec["max_rounds"], spec["round_budget"] // max(out["estimate"], 1e-9))))
         out["times"] = []
+        faults = minor_faults()
         for _ in range(n_rounds):
             seconds, codebook = timed(contender, X, initial, wl)
             out["times"].append(seconds)
+        out["minor_faults"] = (minor_faults() - faults) / n_rounds  # per run: the allocator's state, see bench.plain
     else:
         online = contender.family == "online"
         steps = wl.n_iterations if online else wl.n_epochs
