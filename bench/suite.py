@@ -51,7 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import workloads
+from bench import plain, worker, workloads
 from bench.contenders import registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,12 +168,29 @@ def run(names, mode_name="full", deadline_at=None, results_path=None, log=sys.st
                 result = run_contender(wl, name, mode, data_dir, deadline_at, env=env)
                 print(f"[bench] {wl.key}: {name}: {result['status']} {_brief(result)}", file=log, flush=True)
                 rows.append(result)
+                if name in plain.NUMPY_PEERS:
+                    rows += plain_rows(wl, result, mode_name, data_dir, env, deadline_at, log)
             results[wl.key] = rows
             print(table(wl, rows), flush=True)
             print(flush=True)
             if results_path:
                 Path(results_path).write_text(json.dumps({"mode": mode_name, "results": results}, indent=1))
     return results
+
+
+def plain_rows(wl, worker_row, mode_name, data_dir, env=None, deadline_at=None, log=sys.stderr):
+    """A NumPy-based peer's plain-script rows (:func:`bench.plain.peer_rows`), right after its worker's.
+
+    Empty when the worker could not run the peer at all (not installed, out
+    of memory, stopped or failed); a run skipped for time runs a part.
+    """
+    if worker_row["status"] not in ("ok", "partial") and not worker_row.get("estimate"):
+        return []
+    x_path, init_path = worker.data_files(wl, data_dir)
+    rows = plain.peer_rows(wl, worker_row, x_path, init_path, mode_name, env=env, deadline_at=deadline_at)
+    for row in rows:
+        print(f"[bench] {wl.key}: {row['contender']}: {row['status']} {_brief(row)}", file=log, flush=True)
+    return rows
 
 
 def _brief(r):
@@ -217,11 +234,18 @@ def table(wl, rows):
              "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     timed_rows = sorted((r for r in rows if median(r)), key=lambda r: -median(r))
     slowest = median(timed_rows[0]) if timed_rows else None
+    with_plain = {r["contender"].partition("@")[0] for r in rows if r.get("plain")}
     for r in timed_rows:
         t = median(r)
         partial = r["status"] == "partial"
-        time_cell = (f"~{_seconds(t)} (extrapolated)" if partial
-                     else f"{_seconds(t)} [{_seconds(min(r['times']))}-{_seconds(max(r['times']))}]")
+        spread = f"[{_seconds(min(r['times']))}-{_seconds(max(r['times']))}]"
+        if r.get("plain"):  # several fresh processes, each a part of the run scaled up
+            time_cell = f"~{_seconds(t)} {spread} (scaled)" if partial else f"{_seconds(t)} {spread}"
+            n_rounds = f"{len(r['times'])} process{'es' if len(r['times']) > 1 else ''}"
+        else:
+            time_cell = f"~{_seconds(t)} (extrapolated)" if partial else f"{_seconds(t)} {spread}"
+            n_rounds = "1 (part)" if partial else str(len(r["times"]))
+        label = r["label"] + (", bench worker" if r["contender"] in with_plain else "")
         fast = _fastsom_of(rows, r["family"])
         faster = None if fast is None or fast is r else t / median(fast)
         versus = (f"floor: fastsom takes {_ratio(1 / faster)}" if r.get("floor") and faster
@@ -232,8 +256,8 @@ def table(wl, rows):
             quality.append(f"{r['purity']:.3f}" if r.get("purity") is not None else "-")
         first = (f"{r['first_call']:.2f} s / {r['warm_call'] * 1e3:.1f} ms" if r.get("first_call") is not None
                  else "")
-        cells = [r["label"], r["algorithm"], r["dtype"], time_cell, str(len(r["times"])) if not partial else "1 (part)",
-                 _ratio(slowest / t), versus, f"{r['peak_extra_mb']:,.0f}" if r.get("peak_extra_mb") is not None
+        cells = [label, r["algorithm"], r["dtype"], time_cell, n_rounds, _ratio(slowest / t), versus,
+                 f"{r['peak_extra_mb']:,.0f}" if r.get("peak_extra_mb") is not None
                  else "-", *quality, first]
         lines.append("| " + " | ".join(cells) + " |")
     known = registry()
@@ -247,11 +271,16 @@ def table(wl, rows):
                                             f"{r['status']}: {r.get('reason') or ''}", *blank]) + " |")
     notes = []
     for r in rows:
+        if r.get("plain"):
+            if r.get("times"):
+                notes.append(f"- {r['label']}: {r['reason']}.")
+            continue
         if r.get("settings"):
             version = (f" ({r['distribution']} {r['version']})" if r.get("distribution") and r.get("version")
                        else f" {r['version']}" if r.get("version") else "")
             extra = f" ({r['reason']})" if r["status"] == "partial" else ""
             notes.append(f"- {r.get('label', r['contender'])}{version}: {r['settings']}{extra}")
+    notes += _fault_notes(rows, with_plain)
     scored = next((r.get("scored_rows") for r in rows if r.get("scored_rows")), None)
     if scored and scored < wl.n_samples:
         notes.append(f"- QE and TE on the first {scored:,} rows (the data are in random order).")
@@ -261,6 +290,27 @@ def table(wl, rows):
                      f"({min(base):,.0f}-{max(base):,.0f} MB: libraries, data, codebook, first call made); "
                      f"the data take {_data_mb(wl):,.0f} MB.")
     return "\n".join(lines + [""] + notes)
+
+
+def _fault_notes(rows, names):
+    """Minor page faults per step of each NumPy-based peer: the worker's and its plain scripts' (bench.plain)."""
+    notes = []
+    for name in sorted(names):
+        worker_row = next((r for r in rows if r["contender"] == name), None)
+        plain_rows = [r for r in rows if r["contender"].startswith(f"{name}@") and r.get("faults_per_step") is not None]
+        if worker_row is None or not plain_rows:
+            continue
+        online = worker_row["family"] == "online"
+        step = "iteration" if online else "row of an epoch"
+        figures = []
+        if worker_row.get("minor_faults") is not None:
+            per_run = (worker_row["n_iterations"] if online else worker_row["n_samples"] * worker_row["n_epochs"])
+            figures.append(f"bench worker {worker_row['minor_faults'] / per_run:,.1f}")
+        figures += [f"plain script{', tuned malloc' if r['plain'] == 'tuned' else ''} {r['faults_per_step']:,.1f}"
+                    for r in plain_rows]
+        notes.append(f"- {worker_row.get('label', name)}: minor page faults per {step}: {'; '.join(figures)} "
+                     "(glibc's malloc: see bench/plain.py).")
+    return notes
 
 
 def _data_mb(wl):
@@ -320,9 +370,44 @@ def targets(results):
             lines.append(f"- million: fastsom batch peak memory {fast['peak_extra_mb']:,.0f} MB above data; "
                          f"{against}; target lowest of all: {'met' if met else 'NOT met'}"
                          + (f" (not measured: {', '.join(missing)})" if missing else ""))
+    if "mnist-online" in results:
+        lines += online_targets("mnist-online", results["mnist-online"])
     if not lines:
-        lines.append("(no target workload ran: the targets concern torchsom-grid and million)")
+        lines.append("(no target workload ran: the targets concern torchsom-grid, million and mnist-online)")
     return "\n".join(lines)
+
+
+#: The online speed targets over MiniSom, by fastsom's dtype.
+ONLINE_GOALS = {"float32": 100, "float64": 50}
+
+
+def online_targets(key, rows):
+    """fastsom online against MiniSom ``train`` three ways: as users run it, tuned malloc, the bench worker.
+
+    The target is judged as users run MiniSom and, conservatively, against
+    MiniSom with tuned malloc (the faster of the two).
+    """
+    minisoms = {"minisom-online@plain-default": "as users run it (plain script)",
+                "minisom-online@plain-tuned": "tuned malloc", "minisom-online": "bench worker"}
+    lines = []
+    for name in ("fastsom-online", "fastsom-online-threads"):
+        fast = _result(rows, name)
+        goal = ONLINE_GOALS.get(fast["dtype"]) if fast else None
+        if not (fast and median(fast)) or goal is None:
+            continue
+        ratios = {other: median(r) / median(fast) for other in minisoms
+                  if (r := _result(rows, other)) and median(r)}
+        if not ratios:
+            continue
+        text = (f"- {key}: {fast['label']} ({fast['dtype']}) faster than MiniSom train by "
+                + ", ".join(f"{_ratio(ratio)} {minisoms[other]}" for other, ratio in ratios.items())
+                + f"; target >= {goal}x")
+        for other, what in (("minisom-online@plain-default", "as users run it"),
+                            ("minisom-online@plain-tuned", "against tuned malloc")):
+            if other in ratios:
+                text += f", {what}: {'met' if ratios[other] >= goal else 'NOT met'}"
+        lines.append(text)
+    return lines
 
 
 def load_results(path):
