@@ -11,7 +11,9 @@ Usage::
     python -m bench.report --from-results r.json         # print a saved peer run (--results r.json)
 
 Workloads (``--only``, comma-separated): ``online`` is the kernel-level
-online benchmark below; ``tutorial`` its workload (a) alone; every other
+online benchmark below; ``tutorial`` its workload (a) alone; ``users`` the
+MNIST-sized online workload as users run it (:func:`bench.plain.users_report`:
+MiniSom and fastsom in plain scripts, fresh interpreters); every other
 name is a workload or group of :mod:`bench.workloads`, raced by
 :mod:`bench.suite` (one table per workload with times, speed-ups, peak
 memory, QE/TE/purity and first-call times, then the issue's targets as
@@ -260,7 +262,7 @@ def compile_report(times):
 
 #: Everything, in the order run: the targets' workloads early, so a --quick
 #: run that reaches its deadline loses the least (it says what it skipped).
-ALL = ("online", "torchsom-grid", "million", "mnist-batch", "mnist-online", "large-map", "iris", "digits")
+ALL = ("online", "users", "torchsom-grid", "million", "mnist-batch", "mnist-online", "large-map", "iris", "digits")
 
 
 def online_report(args, mode, only_tutorial=False, timeout=None):
@@ -270,9 +272,9 @@ def online_report(args, mode, only_tutorial=False, timeout=None):
         paths = args.json
         load_before = os.getloadavg()
         if not paths:
-            from bench.plain import MALLOC_TUNING
+            from bench.plain import MALLOC_TUNING, environment
 
-            default_env = {k: v for k, v in os.environ.items() if k not in MALLOC_TUNING}
+            default_env = environment("default")
             default_env.pop("FASTSOM_BENCH_ONLINE_WORKLOADS", None)
             if mode == "quick":
                 default_env["FASTSOM_BENCH_QUICK"] = "1"
@@ -327,6 +329,7 @@ def main(argv=None):
     if args.list:
         print("online    fastsom's online kernels against the reference, a two-sweep kernel and MiniSom")
         print("tutorial  workload (a) of online alone")
+        print("users     the MNIST-sized online workload as users run it: MiniSom and fastsom in plain scripts")
         for key, wl in workloads.WORKLOADS.items():
             print(f"{key:<14} {wl.title}: {wl.describe()}")
         for name, keys in workloads.GROUPS.items():
@@ -342,7 +345,7 @@ def main(argv=None):
 
     # Saved online runs (--json) print alone unless --only asks for more.
     names = args.only.split(",") if args.only else ["online"] if args.json else list(ALL)
-    peer_names = [n for n in names if n not in ("online", "tutorial")]
+    peer_names = [n for n in names if n not in ("online", "tutorial", "users")]
     try:
         workloads.resolve(peer_names, mode)  # fail early on a typo
     except ValueError as error:
@@ -361,6 +364,12 @@ def main(argv=None):
     if "online" in names or "tutorial" in names:
         timeout = None if deadline_at is None else max(60.0, (deadline_at - time.monotonic()) / 3)
         failed |= online_report(args, mode, only_tutorial="online" not in names, timeout=timeout)
+    if "users" in names:
+        from bench import plain
+
+        print("### (d) MNIST-sized online, as users run it (plain scripts, fresh interpreters)\n", flush=True)
+        print(plain.users_report(mode, env=suite.numba_cache_env())[0], flush=True)
+        print(flush=True)
     if peer_names:
         results = suite.run(peer_names, mode, deadline_at=deadline_at, results_path=args.results)
         print("### Targets\n\n" + suite.targets(results))
