@@ -49,7 +49,8 @@ Two kinds of script:
   ``inspect.getsource``, on the workload's data and shared initial codebook
   saved by the worker (:func:`bench.worker.data_files`): the same call as
   the worker's, in a plain process. :func:`peer_rows` runs it beside the
-  worker's row of every suite table, on a part of the run, scaled.
+  worker's row of every suite table, on a part of the run (XPySom: one
+  whole epoch, see :data:`WHOLE_EPOCH`), scaled.
 * :func:`users_report` - the online workload as a user writes it: uniform
   random 70,000 x 784 data, ``MiniSom(20, 20, 784, sigma=10,
   learning_rate=0.5, random_seed=0)``, ``random_weights_init(X)``,
@@ -99,6 +100,12 @@ NUMPY_PEERS = {
 PLAIN_SECONDS = 0.3
 #: ... and never less than this many steps (online iterations, or rows of one batch epoch).
 LEAST_STEPS = {"online": 300, "batch": 100}
+#: Peers whose plain run is a whole epoch: XPySom works in chunks of 1,000
+#: rows with BLAS, and its first call in a process (BLAS threads, first
+#: touch of its chunk buffers) made a part of 3,335 rows cost 1.5-2x per row
+#: what a whole epoch does (0.12-0.19 s against 0.08-0.09 s per 1,000 rows),
+#: which scaling would multiply. MiniSom's cost is per sample.
+WHOLE_EPOCH = frozenset({"xpysom"})
 
 #: Fresh processes per plain contender (each one round), by mode.
 ROUNDS = {"full": 3, "quick": 2, "smoke": 1}
@@ -248,7 +255,7 @@ def full_steps(family, wl):
     return wl.n_iterations if family == "online" else wl.n_samples * wl.n_epochs
 
 
-def plain_steps(family, wl, worker_seconds, target=PLAIN_SECONDS):
+def plain_steps(family, wl, worker_seconds, target=PLAIN_SECONDS, whole_epoch=False):
     """Steps of a plain-script run: about ``target`` seconds at the worker's speed, within the run's bounds.
 
     Parameters
@@ -257,6 +264,8 @@ def plain_steps(family, wl, worker_seconds, target=PLAIN_SECONDS):
     wl : bench.workloads.Workload
     worker_seconds : float or None
         The worker's time (or estimate) for the whole run; None: the least.
+    whole_epoch : bool
+        Batch: one whole epoch, whatever the time.
 
     Returns
     -------
@@ -265,6 +274,8 @@ def plain_steps(family, wl, worker_seconds, target=PLAIN_SECONDS):
         the run's iterations (online) or one epoch's rows (batch).
     """
     most = wl.n_iterations if family == "online" else wl.n_samples
+    if whole_epoch and family == "batch":
+        return int(most)
     steps = LEAST_STEPS[family]
     if worker_seconds and worker_seconds > 0:
         steps = max(steps, math.ceil(full_steps(family, wl) * target / worker_seconds))
@@ -295,7 +306,7 @@ def peer_rows(wl, worker_row, x_path, init_path, mode_name, env=None, deadline_a
     family = worker_row["family"]
     worker_seconds = (float(np.median(worker_row["times"])) if worker_row.get("times")
                       else worker_row.get("estimate"))
-    steps = plain_steps(family, wl, worker_seconds)
+    steps = plain_steps(family, wl, worker_seconds, whole_epoch=name in WHOLE_EPOCH)
     scale = full_steps(family, wl) / steps  # batch: rows x epochs over the rows of one epoch run
     source = peer_script(name, x_path, init_path, wl, steps)
     runs = {"default": [], "tuned": []}
@@ -333,7 +344,7 @@ def peer_rows(wl, worker_row, x_path, init_path, mode_name, env=None, deadline_a
 #: MiniSom's iterations per process; fastsom fits two lengths (see
 #: :func:`users_report`). Smoke: tiny, checks that it runs.
 USERS_SIZES = {
-    "full": dict(n_samples=70_000, n_features=784, minisom=500, short=1_000, long=10_000),
+    "full": dict(n_samples=70_000, n_features=784, minisom=500, short=1_000, long=20_000),
     "quick": dict(n_samples=70_000, n_features=784, minisom=300, short=1_000, long=10_000),
     "smoke": dict(n_samples=2_000, n_features=784, minisom=20, short=20, long=100),
 }
@@ -358,15 +369,20 @@ def minisom_user_script(n_samples, n_features, n_iterations, free_first=False):
 def fastsom_user_script(n_samples, n_features, lengths, dtype, n_jobs):
     """``SOM(20, 20, n_iterations=n, dtype=dtype, n_jobs=n_jobs).fit(X)`` for each n of ``lengths``, timed.
 
-    A first fit of 50 iterations on 100 rows, timed too, loads (or
+    X is converted to ``dtype`` first (not timed). A first fit of 50
+    iterations on 100 rows, timed too, loads (or
     compiles) the kernels, as a user's first fit does (the same map size:
     a small map would not start the threaded kernel).
     """
     fit = f"fastsom.SOM({{size}}, {{size}}, n_iterations={{n}}, dtype={dtype!r}, n_jobs={n_jobs!r}, random_state=0)"
     timed = [("first fit, 100 rows", fit.format(size=20, n=50) + ".fit(X[:100])")]
     timed += [(f"fit {n}", fit.format(size=20, n=n) + ".fit(X)") for n in lengths]
+    # The data in the map's dtype before the timing, so that every fit does the
+    # same fixed work (checks, no conversion): a 220-440 MB conversion in each
+    # fit would make the difference of two fits as noisy as the conversion.
+    body = _USERS_DATA.format(n_samples=n_samples, n_features=n_features) + f"X = X.astype({dtype!r})\n"
     return script("fastsom", timed, prelude=f"sys.path.insert(0, {str(ROOT)!r})  # this checkout's fastsom",
-                  body=_USERS_DATA.format(n_samples=n_samples, n_features=n_features))
+                  body=body)
 
 
 def floor_script(n_samples, n_features, n_iterations, dtype):
@@ -488,10 +504,11 @@ def users_report(mode_name="full", env=None, runs=None, log=sys.stderr):
         f"(no `MALLOC_` variable) unless tuned ({', '.join(f'{k}={v}' for k, v in MALLOC_TUNING.items())}).",
         f"MiniSom: `MiniSom(20, 20, {sizes['n_features']}, sigma=10, learning_rate=0.5, random_seed=0)`, "
         f"`random_weights_init(X)`, `train(X, {sizes['minisom']:,}, random_order=True)` timed.",
-        f"fastsom: `SOM(20, 20, n_iterations=n, dtype=..., random_state=0).fit(X)`, defaults otherwise; "
+        f"fastsom: `SOM(20, 20, n_iterations=n, dtype=..., random_state=0).fit(X)` with X already in that "
+        "dtype, defaults otherwise; "
         f"us/iteration = (fit of {sizes['long']:,} - fit of {sizes['short']:,}) / {sizes['long'] - sizes['short']:,}, "
         f"after a first fit of 50 iterations that loads the kernels; 'fit(X) whole' is the {sizes['long']:,}-iteration "
-        "fit, data checks and conversion included.",
+        "fit, data checks included.",
         f"Floor: a bare distance sweep per iteration, {sizes['long']:,} iterations (bench.floors.online_floor).",
         f"BLAS: {blas}; OPENBLAS_CORETYPE "
         f"{next((o.get('openblas_coretype') for outs in runs.values() for o in outs if 'error' not in o), None)!r}.",

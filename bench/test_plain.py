@@ -143,6 +143,8 @@ def test_plain_steps_aim_at_a_short_run_within_the_run():
     # 219 s for 5 epochs of 70,000 rows: 0.3 s is 480 rows (ceil of 479.5); at most one epoch.
     assert plain.plain_steps("batch", batch, 219.0) == 480
     assert plain.plain_steps("batch", batch, 1.0) == 70_000
+    assert plain.plain_steps("batch", batch, 219.0, whole_epoch=True) == 70_000
+    assert plain.plain_steps("online", wl, 5.76, whole_epoch=True) == 521  # online: no epochs
 
 
 def test_alternating_order_reverses_every_other_round():
@@ -210,6 +212,6 @@ def test_users_report_counts_fastsom_per_iteration_from_two_fits():
     sizes = plain.USERS_SIZES["full"]
     out = dict(seconds=[3.0, 0.5, 2.3], minor_faults=[10, 900, 900])
     per_it, faults = plain.per_iteration("fastsom-float32", out, sizes)
-    assert per_it == pytest.approx((2.3 - 0.5) / (10_000 - 1_000)) and faults == 0
+    assert per_it == pytest.approx((2.3 - 0.5) / (20_000 - 1_000)) and faults == 0
     per_it, faults = plain.per_iteration("minisom", dict(seconds=[2.5], minor_faults=[600_000]), sizes)
     assert per_it == pytest.approx(2.5 / 500) and faults == 1_200
