@@ -100,11 +100,11 @@ NUMPY_PEERS = {
 PLAIN_SECONDS = 0.3
 #: ... and never less than this many steps (online iterations, or rows of one batch epoch).
 LEAST_STEPS = {"online": 300, "batch": 100}
-#: Peers whose plain run is a whole epoch: XPySom works in chunks of 1,000
-#: rows with BLAS, and its first call in a process (BLAS threads, first
-#: touch of its chunk buffers) made a part of 3,335 rows cost 1.5-2x per row
-#: what a whole epoch does (0.12-0.19 s against 0.08-0.09 s per 1,000 rows),
-#: which scaling would multiply. MiniSom's cost is per sample.
+#: Peers whose plain run is made of whole epochs: XPySom works in chunks
+#: of 1,000 rows with BLAS, and its first call in a process (BLAS threads,
+#: first touch of its chunk buffers) made a part of 3,335 rows cost 1.5-2x
+#: per row what a whole epoch does (0.12-0.19 s against 0.08-0.09 s per
+#: 1,000 rows), which scaling would multiply. MiniSom's cost is per sample.
 WHOLE_EPOCH = frozenset({"xpysom"})
 
 #: Fresh processes per plain contender (each one round), by mode.
@@ -216,7 +216,7 @@ def run(source, malloc="default", timeout=900, env=None):
 # ----------------------------------------------------- peers on a workload
 
 
-def peer_script(name, x_path, init_path, wl, steps, codebook_path=None):
+def peer_script(name, x_path, init_path, wl, steps, n_epochs=1, codebook_path=None):
     """A plain script that runs ``name``'s adapter of :mod:`bench.peers` on a part of workload ``wl``.
 
     Parameters
@@ -227,7 +227,9 @@ def peer_script(name, x_path, init_path, wl, steps, codebook_path=None):
         The workload's data and shared initial codebook (.npy).
     wl : bench.workloads.Workload
     steps : int
-        Online: iterations; batch: rows of X for one epoch (its first rows).
+        Online: iterations; batch: rows of X (its first rows).
+    n_epochs : int or None
+        Batch: epochs over those rows; ignored online.
     codebook_path : path, optional
         Where to save the trained codebook (for tests).
     """
@@ -244,7 +246,7 @@ def peer_script(name, x_path, init_path, wl, steps, codebook_path=None):
             + ("" if online else f"X = X[:{int(steps)}]\n")
             + f"initial = np.load({str(init_path)!r})\n"
             f"wl = types.SimpleNamespace(n_rows={wl.n_rows}, n_cols={wl.n_cols}, sigma={wl.sigma!r}, "
-            f"n_iterations={int(steps) if online else None}, n_epochs={None if online else 1})\n")
+            f"n_iterations={int(steps) if online else None}, n_epochs={None if online else int(n_epochs)})\n")
     after = f"np.save({str(codebook_path)!r}, np.asarray(codebook))\n" if codebook_path else ""
     return script(contender.module, [("train", f"codebook = {functions[-1].__name__}(X, initial, wl)")],
                   body=body, after=after)
@@ -255,8 +257,8 @@ def full_steps(family, wl):
     return wl.n_iterations if family == "online" else wl.n_samples * wl.n_epochs
 
 
-def plain_steps(family, wl, worker_seconds, target=PLAIN_SECONDS, whole_epoch=False):
-    """Steps of a plain-script run: about ``target`` seconds at the worker's speed, within the run's bounds.
+def plain_part(family, wl, worker_seconds, target=PLAIN_SECONDS, whole_epochs=False):
+    """The part of the run a plain script runs: about ``target`` seconds at the worker's speed.
 
     Parameters
     ----------
@@ -264,22 +266,25 @@ def plain_steps(family, wl, worker_seconds, target=PLAIN_SECONDS, whole_epoch=Fa
     wl : bench.workloads.Workload
     worker_seconds : float or None
         The worker's time (or estimate) for the whole run; None: the least.
-    whole_epoch : bool
-        Batch: one whole epoch, whatever the time.
+    whole_epochs : bool
+        Batch: whole epochs (at least one), not a part of one.
 
     Returns
     -------
-    int
-        At least :data:`LEAST_STEPS` (or the whole run, if smaller), at most
-        the run's iterations (online) or one epoch's rows (batch).
+    steps : int
+        Online: iterations, at least :data:`LEAST_STEPS` (or the whole run,
+        if smaller). Batch: rows of X, the first ones, at least
+        :data:`LEAST_STEPS` and at most one epoch's (all with ``whole_epochs``).
+    n_epochs : int or None
+        Batch: epochs over those rows (more than one only with
+        ``whole_epochs``); online: None.
     """
-    most = wl.n_iterations if family == "online" else wl.n_samples
-    if whole_epoch and family == "batch":
-        return int(most)
-    steps = LEAST_STEPS[family]
-    if worker_seconds and worker_seconds > 0:
-        steps = max(steps, math.ceil(full_steps(family, wl) * target / worker_seconds))
-    return int(min(most, steps))
+    share = target / worker_seconds if worker_seconds and worker_seconds > 0 else 0.0
+    if family == "online":
+        return int(min(wl.n_iterations, max(LEAST_STEPS["online"], math.ceil(wl.n_iterations * share)))), None
+    if whole_epochs:
+        return wl.n_samples, int(min(wl.n_epochs, max(1, math.ceil(wl.n_epochs * share))))
+    return int(min(wl.n_samples, max(LEAST_STEPS["batch"], math.ceil(full_steps(family, wl) * share)))), 1
 
 
 def alternating(contenders, n_rounds):
@@ -297,7 +302,8 @@ def peer_rows(wl, worker_row, x_path, init_path, mode_name, env=None, deadline_a
     setting, alternating. Returns result dicts in :mod:`bench.suite`'s row
     format: ``times`` are the runs scaled to the whole workload, status
     "partial" when a part was run; ``plain`` is the malloc setting;
-    ``faults_per_step`` the median minor page faults per step.
+    ``faults_per_step`` the median minor page faults per iteration or per
+    row of an epoch.
     """
     name = worker_row["contender"]
     base = {k: worker_row.get(k) for k in ("workload", "algorithm", "family", "dtype", "distribution", "version",
@@ -306,9 +312,10 @@ def peer_rows(wl, worker_row, x_path, init_path, mode_name, env=None, deadline_a
     family = worker_row["family"]
     worker_seconds = (float(np.median(worker_row["times"])) if worker_row.get("times")
                       else worker_row.get("estimate"))
-    steps = plain_steps(family, wl, worker_seconds, whole_epoch=name in WHOLE_EPOCH)
-    scale = full_steps(family, wl) / steps  # batch: rows x epochs over the rows of one epoch run
-    source = peer_script(name, x_path, init_path, wl, steps)
+    steps, n_epochs = plain_part(family, wl, worker_seconds, whole_epochs=name in WHOLE_EPOCH)
+    done = steps * (n_epochs or 1)  # iterations, or rows x epochs
+    scale = full_steps(family, wl) / done
+    source = peer_script(name, x_path, init_path, wl, steps, n_epochs)
     runs = {"default": [], "tuned": []}
     errors = {}
     for malloc in alternating(("default", "tuned"), ROUNDS[mode_name]):
@@ -320,16 +327,17 @@ def peer_rows(wl, worker_row, x_path, init_path, mode_name, env=None, deadline_a
             errors[malloc] = out["error"]
         else:
             runs[malloc].append(out)
-    unit = "iterations" if family == "online" else "rows of one epoch"
+    unit = ("iterations" if family == "online" else f"rows, {n_epochs} epoch{'s' if n_epochs > 1 else ''},")
     rows = []
     for malloc, outs in runs.items():
         label = f"{worker_row.get('label', name)}, plain script" + (", tuned malloc" if malloc == "tuned" else "")
         row = dict(base, contender=f"{name}@plain-{malloc}", label=label, plain=malloc, floor=False, fastsom=False,
-                   steps=steps, scale=scale, status="failed", reason=errors.get(malloc, "did not run"))
+                   steps=steps, plain_epochs=n_epochs, scale=scale, status="failed",
+                   reason=errors.get(malloc, "did not run"))
         if outs:
             row.update(status="partial" if scale > 1 else "ok",
                        times=[o["seconds"][0] * scale for o in outs],
-                       faults_per_step=float(np.median([o["minor_faults"][0] for o in outs])) / steps,
+                       faults_per_step=float(np.median([o["minor_faults"][0] for o in outs])) / done,
                        modules=sorted(outs[0]["modules"]), blas=outs[0].get("blas"),
                        reason=(f"{steps:,} {unit} in each fresh process, time scaled x{scale:,.4g}"
                                if scale > 1 else "the whole run in each fresh process"))

@@ -132,19 +132,22 @@ def test_fastsom_user_script_runs_this_checkout_in_a_plain_interpreter(baseline_
     assert len(out["seconds"]) == 3  # the first fit, then the two lengths
 
 
-def test_plain_steps_aim_at_a_short_run_within_the_run():
+def test_plain_part_aims_at_a_short_run_within_the_run():
     wl = dataclasses.replace(workloads.WORKLOADS["mnist-online"], n_iterations=10_000)
     # 5.76 s for 10,000 iterations: 0.3 s is 521 iterations (ceil of 520.8).
-    assert plain.plain_steps("online", wl, 5.76) == 521
-    assert plain.plain_steps("online", wl, 60.0) == plain.LEAST_STEPS["online"]
-    assert plain.plain_steps("online", wl, 0.01) == 10_000  # never more than the run
-    assert plain.plain_steps("online", wl, None) == plain.LEAST_STEPS["online"]
+    assert plain.plain_part("online", wl, 5.76) == (521, None)
+    assert plain.plain_part("online", wl, 60.0) == (plain.LEAST_STEPS["online"], None)
+    assert plain.plain_part("online", wl, 0.01) == (10_000, None)  # never more than the run
+    assert plain.plain_part("online", wl, None) == (plain.LEAST_STEPS["online"], None)
+    assert plain.plain_part("online", wl, 5.76, whole_epochs=True) == (521, None)  # online: no epochs
     batch = dataclasses.replace(workloads.WORKLOADS["mnist-batch"], n_samples=70_000, n_epochs=5)
-    # 219 s for 5 epochs of 70,000 rows: 0.3 s is 480 rows (ceil of 479.5); at most one epoch.
-    assert plain.plain_steps("batch", batch, 219.0) == 480
-    assert plain.plain_steps("batch", batch, 1.0) == 70_000
-    assert plain.plain_steps("batch", batch, 219.0, whole_epoch=True) == 70_000
-    assert plain.plain_steps("online", wl, 5.76, whole_epoch=True) == 521  # online: no epochs
+    # 219 s for 5 epochs of 70,000 rows: 0.3 s is 480 rows (ceil of 479.5), one epoch; at most one epoch.
+    assert plain.plain_part("batch", batch, 219.0) == (480, 1)
+    assert plain.plain_part("batch", batch, 1.0) == (70_000, 1)
+    # Whole epochs: 4.24 s for 5 epochs, 0.3 s is 0.35 epoch: one; 0.6 s for 5: 2.5 epochs, so 3.
+    assert plain.plain_part("batch", batch, 4.24, whole_epochs=True) == (70_000, 1)
+    assert plain.plain_part("batch", batch, 0.6, whole_epochs=True) == (70_000, 3)
+    assert plain.plain_part("batch", batch, 0.002, whole_epochs=True) == (70_000, 5)  # never more than the run
 
 
 def test_alternating_order_reverses_every_other_round():
