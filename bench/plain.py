@@ -503,7 +503,7 @@ def users_report(mode_name="full", env=None, runs=None, log=sys.stderr):
         else:
             versus = ["", "", ""]
         lines.append("| " + " | ".join([label, dtype, malloc, str(n), f"{_us(figures[key])} [{_us(lo)}-{_us(hi)}]",
-                                        f"{faults[key]:,.0f}", *versus,
+                                        f"{max(faults[key], 0.0):,.0f}", *versus,
                                         f"{whole[key]:.2f}" if key in whole else ""]) + " |")
     blas = next((o.get("blas") for outs in runs.values() for o in outs if o.get("blas")), None)
     notes = [
