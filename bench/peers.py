@@ -134,7 +134,7 @@ import io
 
 import numpy as np
 
-from bench.contenders import Contender
+from bench.contender import Contender
 from fastsom.training import schedules
 
 #: fastsom's defaults, which the peers are set to match.
