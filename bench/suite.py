@@ -78,11 +78,7 @@ MODES = {
 
 
 def numba_cache_env():
-    """The environment with the test suite's NUMBA_CACHE_DIR (see conftest.py), so workers reuse its kernels."""
-    import runpy
-
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        runpy.run_path(str(ROOT / "conftest.py"))  # sets NUMBA_CACHE_DIR in os.environ
+    """The environment for worker processes: as this one, so they load the kernels fastsom._jit cached per user."""
     return dict(os.environ)
 
 

@@ -278,6 +278,7 @@ def _run_kernel(kernel, X, initial_weights, samples, learning_rate, sigma, neigh
 
 def test_minisom_matches_fastsom_on_same_plan():
     """Like with like: the three benchmarked implementations train the same map."""
+    pytest.importorskip("minisom", reason="MiniSom is not installed: pip install -e '.[bench]'")
     n_rows, n_cols, n_features, n_samples, n_iterations = 6, 6, 4, 50, 300
     sigma0, lr0 = 3.0, 0.5
     X = make_mnist_like(n_samples, n_features, dtype=np.float64, random_state=0)
