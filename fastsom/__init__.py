@@ -40,26 +40,38 @@ settings and ``loading`` builds the estimator from them, so the estimator and
 its file formats do not import each other.
 """
 
-from ._version import __version__
-from .exceptions import NotFittedError, TrainingDiverged
-from .io.sompak import export_cod
-from .loading import import_cod, load
-from .som import SOM
-from .training.online import train_online
-from .training.plan import TrainingPlan, make_plan
-from .tutorial import tutorial_schedules, tutorial_som
+import importlib
 
-__all__ = [
-    "SOM",
-    "NotFittedError",
-    "TrainingDiverged",
-    "TrainingPlan",
-    "make_plan",
-    "train_online",
-    "tutorial_schedules",
-    "tutorial_som",
-    "load",
-    "export_cod",
-    "import_cod",
-    "__version__",
-]
+from ._version import __version__
+
+#: The public names, and the module each lives in. Imported on first use
+#: (PEP 562): ``import fastsom`` and the command line's first line cost
+#: nothing until a name is needed, and Ctrl-C during the heavy imports that
+#: follow (numba, NumPy's BLAS) reaches code that can handle it.
+_PUBLIC = {
+    "SOM": ".som",
+    "NotFittedError": ".exceptions",
+    "TrainingDiverged": ".exceptions",
+    "TrainingPlan": ".training.plan",
+    "make_plan": ".training.plan",
+    "train_online": ".training.online",
+    "tutorial_schedules": ".tutorial",
+    "tutorial_som": ".tutorial",
+    "load": ".loading",
+    "import_cod": ".loading",
+    "export_cod": ".io.sompak",
+}
+
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'fastsom' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_PUBLIC})

@@ -267,3 +267,19 @@ def test_parquet_integers_float64_cannot_hold_name_the_column(tmp_path):
     pq.write_table(pa.table({"ok": [1.0, 2.0], "huge": pa.array([2**63 + 1, 5], type=pa.uint64())}), path)
     with pytest.raises(DataFileError, match="column 'huge'.*uint64 values that float64 cannot hold"):
         read_table(path)
+
+
+def test_ctrl_c_while_the_command_line_loads_is_one_line():
+    """Ctrl-C during start-up (numba loading) printed a traceback."""
+    script = """
+import sys
+class Interrupt:  # Ctrl-C landing while numba loads
+    def find_spec(self, name, path=None, target=None):
+        if name == "numba":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupt())
+from fastsom.cli import main
+sys.exit(main(["info", "m.npz"]))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (130, "fastsom: interrupted\n")

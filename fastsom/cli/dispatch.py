@@ -1,4 +1,4 @@
-"""``fastsom``'s entry point: parse, run the command, turn unusable input into one line and exit status 2."""
+"""Dispatch: parse the arguments, run the command, turn unusable input into one line and exit status 2."""
 
 import os
 import sys
