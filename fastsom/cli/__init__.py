@@ -1,4 +1,4 @@
-"""The ``fastsom`` command line: ``main`` (entry point), ``dispatch``, ``parser``, ``commands``, ``scaling``, ``demos``."""
+"""The ``fastsom`` command line: ``main`` (the entry point), ``dispatch``, ``parser``, ``commands``, ``demos``."""
 
 import sys
 
