@@ -28,7 +28,8 @@ few hundred float64 iterations), not bit for bit.
 import numpy as np
 
 from fastsom._jit import fast_jit
-from fastsom.kernels.sweep import _nearest_units, _sweep
+from fastsom.kernels.bmu import nearest_units
+from fastsom.kernels.sweep import _sweep
 
 
 @fast_jit
@@ -60,7 +61,7 @@ def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma
     for i in range(start, stop):
         x = X[samples[i]]
         # Sweep 1: the BMU, smallest squared distance, ties to the lowest index.
-        bmu = _nearest_units(weights, x, metric, False)[1]
+        bmu = nearest_units(weights, x, metric, False)[1]
         if record:
             bmus[i - start] = bmu
         # Sweep 2: pull every unit towards x, with the fused kernel's own code

@@ -38,33 +38,10 @@ import math
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange
-from .distances import COSINE, nearest_two, to_metric
+from .bmu import LANES, ROWS_PER_TASK, best_two_lanes, nearest_two
+from .distances import COSINE, to_metric
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
-
-#: Samples per parallel task in the BMU kernels.
-ROWS_PER_TASK = 64
-
-#: Interleaved running minima per row in the GEMM BMU search (see _best_two_row).
-LANES = 16
-
-
-@parallel_jit
-def squared_norms(A, out):
-    """Squared euclidean norm of every row, in float64.
-
-    A   IN  (n, n_features), float32 or float64
-    out OUT (n,) float64
-    """
-    n, n_features = A.shape
-    n_tasks = (n + ROWS_PER_TASK - 1) // ROWS_PER_TASK
-    for t in prange(n_tasks):
-        for i in range(t * ROWS_PER_TASK, min(n, (t + 1) * ROWS_PER_TASK)):
-            acc = 0.0
-            for k in range(n_features):
-                a = np.float64(A[i, k])
-                acc += a * a
-            out[i] = acc
 
 
 @inline_jit
@@ -74,87 +51,6 @@ def _far(coords, geometry, max_d2, best_u, next_u):
         return 0
     # Exact: lattice distances are exact in floating point (see fastsom.topology).
     return 1 if grid_d2(coords, geometry, best_u, next_u) > max_d2 else 0
-
-
-@inline_jit
-def _lex_less(s, u, best_s, best_u):
-    """(s, u) ranks before (best_s, best_u): smaller score, then lower index; anything beats no unit."""
-    return best_u < 0 or s < best_s or (s == best_s and u < best_u)
-
-
-@inline_jit
-def _score(G, unit_term, cosine, i, u):
-    """Rank score of unit u for sample i of the chunk (see :func:`best_two_gemm`)."""
-    g = np.float64(G[i, u])
-    if cosine:
-        return -(g * unit_term[u])
-    return unit_term[u] - 2.0 * g
-
-
-@inline_jit
-def _best_two_row(G, unit_term, cosine, i, lane_s, lane_u):
-    """(best unit, its score, second-best unit or -1) of row i of G, ties to the lower index.
-
-    Units are dealt round-robin to ``LANES`` lanes; each lane keeps its
-    smallest score and that unit (strict ``<`` in increasing unit order keeps
-    the lowest index), in a loop written so that LLVM vectorises it: one
-    compare and two blends per score, no branch. The ``& (u != n_units)``
-    (always true) is what makes it so: with the bare ``s < lane_s[j]``
-    numba's IR keeps a branch that LLVM does not vectorise, 2.2 ns per
-    score against 0.55 ns (one thread, 400 units, float32 products). A
-    sequential scan that tracks the runner-up branches on every unit and
-    cost 2-3x more again.
-    The best unit is the lexicographic minimum of (score, index) over the
-    lanes and the tail; the second best is the minimum over the other
-    lanes' winners, the tail, and the runner-up of the best's own lane (one
-    strided pass over 1 / LANES of the row). This is exactly the two
-    smallest (score, index) pairs, the result of the sequential scan.
-    """
-    n_units = G.shape[1]
-    full = n_units - n_units % LANES
-    for j in range(LANES):
-        lane_s[j] = np.inf
-        lane_u[j] = -1
-    if cosine:
-        for u0 in range(0, full, LANES):
-            for j in range(LANES):
-                s = -(np.float64(G[i, u0 + j]) * unit_term[u0 + j])
-                better = (s < lane_s[j]) & (u0 + j != n_units)
-                lane_s[j] = s if better else lane_s[j]
-                lane_u[j] = u0 + j if better else lane_u[j]
-    else:
-        for u0 in range(0, full, LANES):
-            for j in range(LANES):
-                s = unit_term[u0 + j] - 2.0 * np.float64(G[i, u0 + j])
-                better = (s < lane_s[j]) & (u0 + j != n_units)
-                lane_s[j] = s if better else lane_s[j]
-                lane_u[j] = u0 + j if better else lane_u[j]
-    best_s, best_u, best_lane = np.inf, -1, -1
-    for j in range(LANES):
-        if lane_u[j] >= 0 and _lex_less(lane_s[j], lane_u[j], best_s, best_u):
-            best_s, best_u, best_lane = lane_s[j], lane_u[j], j
-    for u in range(full, n_units):
-        s = _score(G, unit_term, cosine, i, u)
-        if _lex_less(s, u, best_s, best_u):
-            best_s, best_u, best_lane = s, u, -1
-    if best_u < 0:  # every score nan: unit 0, as the sequential scan answers
-        return 0, _score(G, unit_term, cosine, i, 0), -1
-    next_s, next_u = np.inf, -1
-    for j in range(LANES):
-        if j != best_lane and lane_u[j] >= 0 and _lex_less(lane_s[j], lane_u[j], next_s, next_u):
-            next_s, next_u = lane_s[j], lane_u[j]
-    for u in range(full, n_units):
-        if u != best_u:
-            s = _score(G, unit_term, cosine, i, u)
-            if _lex_less(s, u, next_s, next_u):
-                next_s, next_u = s, u
-    if best_lane >= 0:
-        for u in range(best_lane, full, LANES):
-            if u != best_u:
-                s = _score(G, unit_term, cosine, i, u)
-                if _lex_less(s, u, next_s, next_u):
-                    next_s, next_u = s, u
-    return best_u, best_s, next_u
 
 
 @fast_jit
@@ -189,7 +85,7 @@ def best_two_gemm(G, unit_term, metric, coords, geometry, max_d2, bmus, score, f
     lane_s = np.empty(LANES)
     lane_u = np.empty(LANES, dtype=np.int64)
     for i in range(m):
-        best_u, best_s, next_u = _best_two_row(G, unit_term, cosine, i, lane_s, lane_u)
+        best_u, best_s, next_u = best_two_lanes(G, unit_term, cosine, i, lane_s, lane_u)
         score[i] = best_s
         bmus[i] = best_u
         far[i] = _far(coords, geometry, max_d2, best_u, next_u)

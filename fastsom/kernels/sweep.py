@@ -24,55 +24,10 @@ Two entry points share one body (see ``fastsom._jit``):
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
+from .bmu import keep, nearest_units, offer
 from .distances import COSINE, EUCLIDEAN, row_distance, to_metric, update_row, update_row_and_distance, vector_norm
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
-
-
-@inline_jit
-def _offer(best_d, best_u, second_d, second_u, d, u):
-    """Insert unit u at rank distance d into a top two.
-
-    Candidates are ordered by (distance, unit index): the best is the
-    lowest-index unit at the smallest distance, the second the best of the
-    others. Scanning units in index order with a strict ``<`` gives the same
-    answer, so top twos of unit ranges merge into the top two of the map.
-    """
-    if d < best_d or (d == best_d and u < best_u):
-        return d, u, best_d, best_u
-    if d < second_d or (d == second_d and (second_u < 0 or u < second_u)):
-        return best_d, best_u, d, u
-    return best_d, best_u, second_d, second_u
-
-
-@inline_jit
-def _keep(track, best_d, best_u, second_d, second_u, d, u):
-    """The scan step of a top two, for units met in index order.
-
-    Strict ``<`` keeps the lowest index on ties (the order of :func:`_offer`).
-    Most units lose to the second best: one comparison each. The second best
-    is kept only when ``track`` (the running errors are wanted): it costs
-    20% on the tutorial's map.
-    """
-    if track:
-        if d < second_d:
-            if d < best_d:
-                return d, u, best_d, best_u
-            return best_d, best_u, d, u
-    elif d < best_d:
-        return d, u, second_d, second_u
-    return best_d, best_u, second_d, second_u
-
-
-@inline_jit
-def _nearest_units(weights, x, metric, track):
-    """Plain BMU search: the top two units for x (see :func:`_offer`); the second only if ``track``."""
-    x_norm = vector_norm(x) if metric == COSINE else 0.0
-    best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
-    for u in range(weights.shape[0]):
-        d = row_distance(metric, weights, u, x, x_norm)
-        best_d, best_u, second_d, second_u = _keep(track, best_d, best_u, second_d, second_u, d, u)
-    return best_d, max(best_u, 0), second_d, second_u
 
 
 @inline_jit
@@ -145,7 +100,7 @@ def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, h
                 d = update_row_and_distance(metric, weights, u, f, x, y, y_norm)
             else:
                 d = row_distance(metric, weights, u, y, y_norm)
-            best_d, best_u, second_d, second_u = _keep(track, best_d, best_u, second_d, second_u, d, u)
+            best_d, best_u, second_d, second_u = keep(track, best_d, best_u, second_d, second_u, d, u)
         elif f != 0.0:
             update_row(weights, u, f, x)
     # lo, not -1, when every distance overflowed: always a valid unit
@@ -211,7 +166,7 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
     second_u = state[2]
     best_d = errors[3]
     if bmu < 0 and start < stop:
-        best_d, bmu, _, second_u = _nearest_units(weights, X[samples[start]], metric, track)
+        best_d, bmu, _, second_u = nearest_units(weights, X[samples[start]], metric, track)
     for i in range(start, stop):
         if record:
             bmus[i - start] = bmu
@@ -235,7 +190,7 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
                 for rank in range(2):
                     u = int(top[c, 2 * rank + 1])
                     if u >= 0:
-                        best_d, best_u, second_d, second_u = _offer(best_d, best_u, second_d, second_u,
+                        best_d, best_u, second_d, second_u = offer(best_d, best_u, second_d, second_u,
                                                                     top[c, 2 * rank], u)
         bmu = best_u
     state[0] = stop

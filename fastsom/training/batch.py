@@ -64,6 +64,7 @@ import numba
 import numpy as np
 
 from ..kernels import accumulate as _kernels
+from ..kernels import bmu as _bmu
 from ..kernels.distances import COSINE, EUCLIDEAN
 from ..kernels.neighborhoods import GAUSSIAN, MEXICAN_HAT
 
@@ -216,7 +217,7 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
         totals.fill(0.0)
         if gemm:
             with _numba_threads(n_threads):
-                _kernels.squared_norms(weights, unit_term)
+                _bmu.squared_norms(weights, unit_term)
             if metric == COSINE:
                 norms = np.sqrt(unit_term)
                 np.divide(1.0, norms, out=unit_term, where=norms > 0)
