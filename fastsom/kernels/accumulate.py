@@ -38,7 +38,7 @@ import math
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange
-from .bmu import LANES, ROWS_PER_TASK, best_two_lanes, nearest_two
+from .bmu import LANES, TASK_ROWS, best_two_lanes, nearest_units
 from .distances import COSINE, to_metric
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
@@ -104,10 +104,10 @@ def best_two_direct(X, weights, metric, coords, geometry, max_d2, bmus, dist, fa
     coords, geometry, max_d2, bmus, dist, far: as :func:`best_two_gemm`
     """
     m = X.shape[0]
-    n_tasks = (m + ROWS_PER_TASK - 1) // ROWS_PER_TASK
+    n_tasks = (m + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
-        for i in range(t * ROWS_PER_TASK, min(m, (t + 1) * ROWS_PER_TASK)):
-            best_u, best_s, next_u, _ = nearest_two(weights, X[i], metric)
+        for i in range(t * TASK_ROWS, min(m, (t + 1) * TASK_ROWS)):
+            best_s, best_u, _, next_u = nearest_units(weights, X[i], metric, True)
             bmus[i] = best_u
             dist[i] = to_metric(metric, best_s)
             far[i] = _far(coords, geometry, max_d2, best_u, next_u)

@@ -1,12 +1,32 @@
-"""BMU search over many samples: predict, transform and the metrics.
+"""The best matching unit: the one home of the rule, and the searches that apply it.
 
-Parallel over chunks of samples (``prange``); each sample's result depends
-only on that sample, so outputs are identical for any number of threads.
-Distances are computed directly (not as ||w||^2 - 2 x.w + ||x||^2, whose
-cancellation can reorder near-ties), by :mod:`fastsom.kernels.distances`,
-with ties going to the lowest unit index, the same rule as training.
+**The rule** (DESIGN.md, "BMU"). Units are ranked by the pair (rank
+distance, unit index): the best matching unit is the smallest pair, i.e.
+the unit at the smallest distance and, among equals, the lowest index (the
+tutorial's strict ``<`` in row-major order); the second best is the
+smallest pair among the other units. :func:`ranks_before` states it. Every
+search in fastsom applies it through this module:
+
+* :func:`offer` puts a unit into a top two, units met in any order (the
+  online kernel merges the top twos of unit ranges swept in parallel);
+* :func:`keep` is the same step for units met in increasing index order,
+  where the rule is a strict ``<`` (a later unit never wins a tie), and
+  :func:`settle` fills what such a scan leaves empty;
+* :func:`nearest_units` scans every unit for one vector: the online
+  kernel's first search, the batch map's direct path and the direct
+  queries (:func:`best_two_units`);
+* :func:`best_two_lanes` ranks one row of GEMM scores (batch training).
+
+Two second copies of the scan exist for speed, each saying why beside it,
+and ``tests/test_bmu_rule.py`` checks both against the rule on exact and
+near ties: :func:`best_two_lanes` (a branch-free scan over interleaved lanes
+that LLVM vectorises) and ``kernels.sweep._sweep_euclidean`` (the online
+sweep written out for euclidean maps without running errors).
+
+Parallel kernels split the samples into tasks of :data:`TASK_ROWS` rows
+(``prange``); each sample's result depends only on that sample, so outputs
+are the same for any number of threads.
 """
-
 
 import numpy as np
 
@@ -14,61 +34,45 @@ from .._jit import fast_jit, inline_jit, parallel_jit, prange
 from .distances import COSINE, row_distance, vector_norm
 from .grid import grid_d2
 
-#: Samples per parallel task: large enough to amortise scheduling, small
-#: enough to balance two to a few dozen threads.
-CHUNK = 256
-
-
-#: Samples per parallel task in the BMU kernels.
-ROWS_PER_TASK = 64
+#: Rows per parallel task in every kernel over samples (or units): the
+#: threads take whole tasks, so finer tasks balance better; 64 rows of even
+#: 3 features are still microseconds of work, far above the cost of a task.
+TASK_ROWS = 64
 
 #: Interleaved running minima per row in the GEMM BMU search (see best_two_lanes).
 LANES = 16
 
 
-@parallel_jit
-def squared_norms(A, out):
-    """Squared euclidean norm of every row, in float64.
+@inline_jit
+def ranks_before(d, u, best_d, best_u):
+    """The rule: unit u at rank distance d ranks before the unit in slot (best_d, best_u).
 
-    A   IN  (n, n_features), float32 or float64
-    out OUT (n,) float64
+    Smaller distance first, then lower index; an empty slot (``best_u <
+    0``) takes anything.
     """
-    n, n_features = A.shape
-    n_tasks = (n + ROWS_PER_TASK - 1) // ROWS_PER_TASK
-    for t in prange(n_tasks):
-        for i in range(t * ROWS_PER_TASK, min(n, (t + 1) * ROWS_PER_TASK)):
-            acc = 0.0
-            for k in range(n_features):
-                a = np.float64(A[i, k])
-                acc += a * a
-            out[i] = acc
-
+    return best_u < 0 or d < best_d or (d == best_d and u < best_u)
 
 
 @inline_jit
 def offer(best_d, best_u, second_d, second_u, d, u):
-    """Insert unit u at rank distance d into a top two.
-
-    Candidates are ordered by (distance, unit index): the best is the
-    lowest-index unit at the smallest distance, the second the best of the
-    others. Scanning units in index order with a strict ``<`` gives the same
-    answer, so top twos of unit ranges merge into the top two of the map.
-    """
-    if d < best_d or (d == best_d and u < best_u):
+    """Insert unit u at rank distance d into a top two, units met in any order (:func:`ranks_before`)."""
+    if ranks_before(d, u, best_d, best_u):
         return d, u, best_d, best_u
-    if d < second_d or (d == second_d and (second_u < 0 or u < second_u)):
+    if ranks_before(d, u, second_d, second_u):
         return best_d, best_u, d, u
     return best_d, best_u, second_d, second_u
 
 
 @inline_jit
 def keep(track, best_d, best_u, second_d, second_u, d, u):
-    """The scan step of a top two, for units met in index order.
+    """The scan step of a top two, for units met in increasing index order.
 
-    Strict ``<`` keeps the lowest index on ties (the order of :func:`offer`).
+    :func:`ranks_before` for that order: a unit never ranks before an
+    earlier one at the same distance, so a strict ``<`` is the whole rule.
+    Slots start empty at distance inf, so a unit whose distance overflowed
+    to inf is not taken: :func:`settle` fills such slots after the scan.
     Most units lose to the second best: one comparison each. The second best
-    is kept only when ``track`` (the running errors are wanted): it costs
-    20% on the tutorial's map.
+    is kept only when ``track``: it costs 20% on the tutorial's map (online).
     """
     if track:
         if d < second_d:
@@ -81,42 +85,56 @@ def keep(track, best_d, best_u, second_d, second_u, d, u):
 
 
 @inline_jit
+def settle(track, best_d, best_u, second_d, second_u, lo, hi):
+    """The top two of units lo .. hi - 1 after a scan with :func:`keep` from empty slots.
+
+    A slot still empty holds units at distance inf (all distances
+    overflowed, or all but the best's): tied, so the lowest indices take
+    them, the best ``lo`` and the second ``lo`` or ``lo + 1``. An empty
+    range stays empty (best -1).
+    """
+    if best_u < 0 and hi > lo:
+        best_u = lo
+    if track and second_u < 0 and hi - lo > 1:
+        second_u = lo + 1 if best_u == lo else lo
+    return best_d, best_u, second_d, second_u
+
+
+@inline_jit
 def nearest_units(weights, x, metric, track):
-    """Plain BMU search: the top two units for x (see :func:`offer`); the second only if ``track``."""
+    """The top two units for vector x by the rule, scanning every unit; the second only if ``track``.
+
+    Returns (best distance, best unit, second distance, second unit), rank
+    distances; the second is -1 (distance inf) on a one-unit map or without
+    ``track``.
+    """
     x_norm = vector_norm(x) if metric == COSINE else 0.0
     best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
-    for u in range(weights.shape[0]):
+    n_units = weights.shape[0]
+    for u in range(n_units):
         d = row_distance(metric, weights, u, x, x_norm)
         best_d, best_u, second_d, second_u = keep(track, best_d, best_u, second_d, second_u, d, u)
-    return best_d, max(best_u, 0), second_d, second_u
+    return settle(track, best_d, best_u, second_d, second_u, 0, n_units)
 
 
-@inline_jit
-def nearest_two(weights, x, metric):
-    """The best and second-best unit for vector x, scanning every unit.
+@parallel_jit
+def squared_norms(A, out):
+    """Squared euclidean norm of every row, in float64.
 
-    Returns (best unit, its rank distance, second unit, its rank distance);
-    ties go to the lowest index. Unit 0 seeds the search (not -1 with
-    distance inf), so the answer is a valid unit even if every distance
-    overflowed; the second is -1 (distance inf) on a one-unit map.
+    A   IN  (n, n_features), float32 or float64
+    out OUT (n,) float64
     """
-    x_norm = vector_norm(x)
-    best, best_d = 0, row_distance(metric, weights, 0, x, x_norm)
-    second, second_d = -1, np.inf
-    for u in range(1, weights.shape[0]):
-        d = row_distance(metric, weights, u, x, x_norm)
-        if d < best_d:
-            second, second_d = best, best_d
-            best, best_d = u, d
-        elif d < second_d or second < 0:
-            second, second_d = u, d
-    return best, best_d, second, second_d
+    n, n_features = A.shape
+    n_tasks = (n + TASK_ROWS - 1) // TASK_ROWS
+    for t in prange(n_tasks):
+        for i in range(t * TASK_ROWS, min(n, (t + 1) * TASK_ROWS)):
+            acc = 0.0
+            for k in range(n_features):
+                a = np.float64(A[i, k])
+                acc += a * a
+            out[i] = acc
 
 
-@inline_jit
-def ranks_before(s, u, best_s, best_u):
-    """(s, u) ranks before (best_s, best_u): smaller score, then lower index; anything beats no unit."""
-    return best_u < 0 or s < best_s or (s == best_s and u < best_u)
 
 
 @inline_jit
@@ -131,6 +149,14 @@ def gemm_score(G, unit_term, cosine, i, u):
 @inline_jit
 def best_two_lanes(G, unit_term, cosine, i, lane_s, lane_u):
     """(best unit, its score, second-best unit or -1) of row i of G, ties to the lower index.
+
+    A second copy of the scan of :func:`nearest_units` (:func:`keep`), for
+    speed: that scan branches on every unit; this one is branch-free, so
+    LLVM vectorises it (timings below). Both apply :func:`ranks_before`;
+    ``tests/test_bmu_rule.py`` checks they agree on exact and near ties.
+    (Scores that all overflow to inf give unit 0 and no second here, not
+    :func:`settle`'s units 0 and 1: validation refuses data whose distances
+    can overflow before training starts.)
 
     Units are dealt round-robin to ``LANES`` lanes; each lane keeps its
     smallest score and that unit (strict ``<`` in increasing unit order keeps
@@ -207,10 +233,10 @@ def best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second):
     dist_second OUT (n_samples,) float64, its rank distance (inf if none)
     """
     n_samples = X.shape[0]
-    n_chunks = (n_samples + CHUNK - 1) // CHUNK
-    for c in prange(n_chunks):
-        for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
-            best, best_d, next_u, next_d = nearest_two(weights, X[i], metric)
+    n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
+    for t in prange(n_tasks):
+        for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
+            best_d, best, next_d, next_u = nearest_units(weights, X[i], metric, True)
             bmu[i] = best
             dist_bmu[i] = best_d
             second[i] = next_u
@@ -228,9 +254,9 @@ def rank_distances(X, weights, metric, out):
     """
     n_samples = X.shape[0]
     n_units = weights.shape[0]
-    n_chunks = (n_samples + CHUNK - 1) // CHUNK
-    for c in prange(n_chunks):
-        for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
+    n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
+    for t in prange(n_tasks):
+        for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
             x = X[i]
             x_norm = vector_norm(x)
             for u in range(n_units):

@@ -24,7 +24,7 @@ Two entry points share one body (see ``fastsom._jit``):
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
-from .bmu import keep, nearest_units, offer
+from .bmu import keep, nearest_units, offer, settle
 from .distances import COSINE, EUCLIDEAN, row_distance, to_metric, update_row, update_row_and_distance, vector_norm
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
@@ -39,6 +39,11 @@ def _sweep_euclidean(weights, factors, x, y, has_next, lo, hi):
     the tutorial's map (0.46 against 0.33 ms for 2,000 iterations), so the
     case the tutorial and MiniSom-style training use gets its own loop.
     Returns (best squared distance to y, its unit).
+
+    Its ``acc < best`` is a second copy of the BMU rule's scan step
+    (:func:`fastsom.kernels.bmu.keep`: units in increasing order, strict
+    ``<``, so ties go to the lowest index); ``tests/test_bmu_rule.py`` runs
+    both loops on exact and near ties and checks they agree.
     """
     n_features = weights.shape[1]
     acc0 = weights.dtype.type(0.0)
@@ -103,8 +108,9 @@ def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, h
             best_d, best_u, second_d, second_u = keep(track, best_d, best_u, second_d, second_u, d, u)
         elif f != 0.0:
             update_row(weights, u, f, x)
-    # lo, not -1, when every distance overflowed: always a valid unit
-    return best_d, max(best_u, lo), second_d, second_u
+    if not has_next:
+        return np.inf, lo, np.inf, -1
+    return settle(track, best_d, best_u, second_d, second_u, lo, hi)
 
 
 @inline_jit
@@ -185,7 +191,7 @@ def _online_body(X, weights, coords, geometry, samples, learning_rate, sigma, ki
                 top[c, 0], top[c, 1], top[c, 2], top[c, 3] = _sweep(
                     weights, coords, bmu, geometry, kind, metric, learning_rate[i], sigma[i], factors, x, y,
                     has_next, track, lo, hi)
-            best_d, best_u, second_d, second_u = np.inf, 0, np.inf, -1
+            best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
             for c in range(n_chunks):
                 for rank in range(2):
                     u = int(top[c, 2 * rank + 1])
