@@ -14,11 +14,16 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 
+import numpy as np
 import pytest
+from numpy.testing import assert_allclose, assert_array_equal
 
 import fastsom
-from fastsom import SOM
+from fastsom import SOM, make_plan
+from fastsom.training import init as init_module
+from fastsom.training.init import initial_weights
 
 
 def run_python(code):
@@ -83,3 +88,68 @@ def test_the_scikit_learn_flavour_is_still_fastsoms_error_and_pickles():
         print(isinstance(error, fastsom.NotFittedError), error)
     """)
     assert out.strip() == "True This SOM is not fitted yet; call fit(X) first"
+
+
+# ---------------------------------------------------------------------------
+# initial maps: bounded memory, exact covariance
+# ---------------------------------------------------------------------------
+
+def peak_bytes(function, *args):
+    """(result, peak bytes traced while ``function(*args)`` ran); NumPy reports its buffers to tracemalloc."""
+    tracemalloc.start()
+    try:
+        result = function(*args)
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def low_rank_data(n_samples, n_features, dtype, offset=0.0, seed=0):
+    """Three directions of decreasing spread plus small noise, around ``offset``: a clear top two."""
+    rng = np.random.default_rng(seed)
+    directions = rng.normal(size=(3, n_features))
+    scores = rng.normal(size=(n_samples, 3)) * [5.0, 3.0, 1.0]
+    X = offset + scores @ directions + 0.01 * rng.normal(size=(n_samples, n_features))
+    return np.ascontiguousarray(X, dtype=dtype)
+
+
+def test_sample_init_converts_only_the_chosen_rows():
+    X = np.random.default_rng(0).random((20_000, 50), dtype=np.float32)
+    plan = make_plan(10, 10, 50, len(X), 0, random_state=0)
+    weights, peak = peak_bytes(initial_weights, "sample", plan, X, 10, 10)
+    assert_array_equal(weights, X[plan.init_indices].astype(np.float64))
+    assert peak <= 2 * weights.nbytes, f"{peak} bytes traced for a {weights.nbytes}-byte map (X: {X.nbytes})"
+
+
+@pytest.mark.parametrize("n_features", [40, 100], ids=["whole-covariance", "truncated"])
+def test_pca_init_needs_one_covariance_and_one_chunk_of_memory(n_features):
+    """Issue 9's bound: beyond the map itself (and one temporary of its size), one n_features^2 float64 matrix
+    plus one chunk of rows (counted as 1,024 rows of float64); the old init copied X to float64 twice."""
+    X = low_rank_data(20_000, n_features, np.float32)
+    plan = make_plan(10, 10, n_features, len(X), 0, random_state=0)
+    initial_weights("pca", plan, X[:100], 10, 10)  # compile (or load) the kernel outside the trace
+    weights, peak = peak_bytes(initial_weights, "pca", plan, X, 10, 10)
+    bound = 2 * weights.nbytes + 8 * n_features**2 + 8 * 1024 * n_features
+    assert peak <= bound, f"{peak} bytes traced; bound {bound} (X: {X.nbytes} bytes)"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_covariance_equals_numpy_cov_on_data_far_from_zero(dtype):
+    """Shifting by a row keeps every digit that np.cov's two-pass centring keeps; raw moments would lose 8."""
+    X = low_rank_data(500, 6, dtype, offset=1e4 if dtype == np.float64 else 1e2)
+    comp_cov, comp_mean = init_module.covariance_times(X, np.eye(6))
+    ref_cov = np.cov(X.astype(np.float64), rowvar=False)
+    assert_allclose(comp_cov, ref_cov, rtol=0, atol=1e-12 * np.abs(ref_cov).max())
+    assert_allclose(comp_mean, X.astype(np.float64).mean(axis=0), rtol=1e-15, atol=0)
+
+
+def test_truncated_principal_axes_equal_the_whole_covariances():
+    """Many features: block Krylov, compared with the eigenvectors of np.cov."""
+    X = low_rank_data(3000, 200, np.float64, offset=3.0)
+    assert X.shape[1] > init_module.WHOLE_COVARIANCE_FEATURES  # the truncated method runs
+    variances, vectors, mean = init_module.principal_axes(X)
+    ref_variances, ref_vectors = np.linalg.eigh(np.cov(X, rowvar=False))
+    assert_allclose(variances, ref_variances[::-1][:2], rtol=1e-10)
+    alignment = np.abs(np.sum(vectors * ref_vectors[:, ::-1][:, :2], axis=0))  # |cos| of each pair
+    assert_allclose(alignment, 1.0, rtol=0, atol=1e-10)
+    assert_allclose(mean, X.mean(axis=0), rtol=1e-14)
