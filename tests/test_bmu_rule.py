@@ -4,7 +4,8 @@ The rule: units rank by (distance, unit index); the best is the smallest
 pair, the second the smallest among the others. ``ref_top_two`` states it
 with NumPy's ``lexsort``; each search must return exactly its answer:
 
-* the sequential scan (``bmu.nearest_units`` through the direct query);
+* the sequential scan (``bmu.nearest_units``, in the direct query kernel)
+  and the euclidean queries, which re-check a GEMM shortlist with it;
 * the lane scan of the GEMM path (``bmu.best_two_lanes``), a second copy
   kept for speed;
 * the online kernel, whose euclidean sweep without running errors is
@@ -29,7 +30,7 @@ from numpy.testing import assert_array_equal
 
 from fastsom import topology
 from fastsom.analysis import metrics
-from fastsom.kernels.bmu import LANES, best_two_lanes
+from fastsom.kernels.bmu import LANES, best_two_lanes, best_two_units
 from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
 from fastsom.options import DISTANCES, NEIGHBORHOODS
 
@@ -94,9 +95,17 @@ def tied(request):
     return units, X, best, second, d2
 
 
-def test_sequential_scan_follows_the_rule(tied):
+def direct_scan(X, units):
+    """The sequential scan over every unit (``bmu.nearest_units``), as its query kernel runs it."""
+    out = (np.empty(len(X), np.int64), np.empty(len(X)), np.empty(len(X), np.int64), np.empty(len(X)))
+    best_two_units(X, units, DISTANCES["euclidean"], *out)
+    return out
+
+
+@pytest.mark.parametrize("search", [direct_scan, metrics.best_two_units], ids=["direct-scan", "gemm-rechecked"])
+def test_queries_follow_the_rule(tied, search):
     units, X, ref_best, ref_second, d2 = tied
-    comp_best, comp_d2, comp_second, _ = metrics.best_two_units(X, units)
+    comp_best, comp_d2, comp_second, _ = search(X, units)
     assert_array_equal(comp_best, ref_best)
     assert_array_equal(comp_second, ref_second)
     assert_array_equal(comp_d2, d2[np.arange(len(X)), ref_best])

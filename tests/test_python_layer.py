@@ -22,6 +22,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import fastsom
 from fastsom import SOM, make_plan
+from fastsom.analysis import metrics
+from fastsom.kernels import bmu as bmu_kernels
+from fastsom.kernels.distances import EUCLIDEAN
 from fastsom.training import init as init_module
 from fastsom.training.init import initial_weights
 
@@ -153,3 +156,69 @@ def test_truncated_principal_axes_equal_the_whole_covariances():
     alignment = np.abs(np.sum(vectors * ref_vectors[:, ::-1][:, :2], axis=0))  # |cos| of each pair
     assert_allclose(alignment, 1.0, rtol=0, atol=1e-10)
     assert_allclose(mean, X.mean(axis=0), rtol=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# BMU queries: GEMM shortlist, re-checked exactly
+# ---------------------------------------------------------------------------
+
+def ref_direct_scan(X, weights):
+    """Every distance term by term: the direct kernel the queries used before (bmu, d2, second, d2)."""
+    n_samples = X.shape[0]
+    out = (np.empty(n_samples, np.int64), np.empty(n_samples), np.empty(n_samples, np.int64), np.empty(n_samples))
+    bmu_kernels.best_two_units(X, weights, EUCLIDEAN, *out)
+    return out
+
+
+def tied_map_and_samples(dtype, n_features=24, seed=0):
+    """A 56-unit map with duplicated units and units one ulp apart, and samples that sit on, between and near them."""
+    rng = np.random.default_rng(seed)
+    base = rng.random((30, n_features)).astype(dtype)
+    up = base[:8].copy()
+    up[:, 0] = np.nextafter(up[:, 0], dtype(2))  # one ulp from a unit: near ties
+    down = base[8:14].copy()
+    down[:, 1] = np.nextafter(down[:, 1], dtype(-1))
+    weights = np.concatenate([base, base[:6], base[20:26], up, down])  # duplicates: exact ties
+    weights = np.ascontiguousarray(weights[rng.permutation(len(weights))])
+    pairs = rng.integers(0, len(weights), size=(200, 2))
+    X = np.concatenate([
+        (weights[pairs[:, 0]].astype(np.float64) + weights[pairs[:, 1]]) / 2,  # halfway between two units
+        weights[rng.integers(0, len(weights), 100)],  # on a unit (and on its twins)
+        base[:14] + rng.normal(scale=1e-3, size=(14, n_features)),  # near an ulp pair
+        rng.random((100, n_features)),
+    ]).astype(dtype)
+    return weights, np.ascontiguousarray(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gemm_queries_equal_the_direct_scan_on_exact_and_near_ties(dtype):
+    weights, X = tied_map_and_samples(dtype)
+    ref_bmu, ref_d2, ref_second, ref_second_d2 = ref_direct_scan(X, weights)
+    comp_bmu, comp_d2, comp_second, comp_second_d2 = metrics.best_two_units(X, weights)
+    assert_array_equal(comp_bmu, ref_bmu)
+    assert_array_equal(comp_second, ref_second)
+    assert_array_equal(comp_d2, ref_d2)
+    assert_array_equal(comp_second_d2, ref_second_d2)
+    # Not vacuous: ranking by the GEMM alone (||w||^2 - 2 x.w, argmin) disagrees with the direct scan on some
+    # samples, and many samples' two best are exact ties; the re-check must get all of them right.
+    X64, W64 = X.astype(np.float64), weights.astype(np.float64)
+    gemm_only = np.argmin(np.einsum("ij,ij->i", W64, W64)[None, :] - 2.0 * (X @ weights.T), axis=1)
+    assert np.sum(gemm_only != ref_bmu) >= 5, "the GEMM alone got every sample right: no near tie tested"
+    assert np.sum(ref_d2 == ref_second_d2) >= 50, "too few exact ties"
+    assert np.allclose(((X64 - W64[ref_bmu]) ** 2).sum(axis=1), ref_d2, rtol=1e-4)  # the reference is a scan
+
+
+def test_gemm_queries_handle_one_unit_maps_and_chunks():
+    weights, X = tied_map_and_samples(np.float64, seed=1)
+    ref = ref_direct_scan(X, weights[:1])
+    for comp, want in zip(metrics.best_two_units(X, weights[:1]), ref, strict=True):
+        assert_array_equal(comp, want)
+    # many chunks: the chunk size does not change any answer
+    chunks = metrics.QUERY_CHUNK_BYTES
+    try:
+        metrics.QUERY_CHUNK_BYTES = 7 * 8 * weights.shape[0]  # 7 samples per chunk
+        comp = metrics.best_two_units(X, weights)
+    finally:
+        metrics.QUERY_CHUNK_BYTES = chunks
+    for comp_part, want in zip(comp, ref_direct_scan(X, weights), strict=True):
+        assert_array_equal(comp_part, want)

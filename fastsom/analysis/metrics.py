@@ -13,11 +13,20 @@ from ..kernels import bmu as _bmu
 from ..kernels import quality as _quality
 from ..kernels.distances import EUCLIDEAN
 
+#: Size of one chunk's GEMM products in a query, in bytes. Queries keep no
+#: per-sample table beyond their outputs; see :func:`best_two_units`.
+QUERY_CHUNK_BYTES = 2 * 2**20
+
 
 def best_two_units(X, weights, metric=EUCLIDEAN):
     """Best and second-best unit of every sample, with their rank distances.
 
     Rank distances are squared for euclidean, the metric itself otherwise.
+    Ties go to the lowest unit index (``fastsom.kernels.bmu``). Euclidean
+    maps rank units by BLAS GEMM, chunk by chunk, and re-check a shortlist
+    with direct distances (``kernels.bmu.best_two_checked``): the answer is
+    the direct scan's bit for bit, at about the cost of the GEMM. Other
+    metrics compute every distance directly, on all numba threads.
 
     Returns
     -------
@@ -27,11 +36,24 @@ def best_two_units(X, weights, metric=EUCLIDEAN):
     dist_second : ndarray (n_samples,) float64, inf on a one-unit map
     """
     n_samples = X.shape[0]
+    n_units = weights.shape[0]
     bmu = np.empty(n_samples, dtype=np.int64)
     second = np.empty(n_samples, dtype=np.int64)
     dist_bmu = np.empty(n_samples, dtype=np.float64)
     dist_second = np.empty(n_samples, dtype=np.float64)
-    _bmu.best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second)
+    if metric != EUCLIDEAN or n_units < 2 or n_samples == 0:
+        _bmu.best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second)
+        return bmu, dist_bmu, second, dist_second
+    unit_term = np.empty(n_units)
+    _bmu.squared_norms(weights, unit_term)
+    bounds = _bmu.gemm_error_bounds(weights.dtype, weights.shape[1], unit_term)
+    chunk = max(1, min(n_samples, QUERY_CHUNK_BYTES // (weights.itemsize * n_units)))
+    G = np.empty((chunk, n_units), dtype=weights.dtype)
+    for lo in range(0, n_samples, chunk):
+        hi = min(n_samples, lo + chunk)
+        np.matmul(X[lo:hi], weights.T, out=G[:hi - lo])
+        _bmu.best_two_checked(G[:hi - lo], unit_term, X[lo:hi], weights, bounds, bmu[lo:hi], dist_bmu[lo:hi],
+                              second[lo:hi], dist_second[lo:hi])
     return bmu, dist_bmu, second, dist_second
 
 
