@@ -38,7 +38,7 @@ import math
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange
-from .bmu import LANES, TASK_ROWS, best_two_lanes, nearest_units
+from .bmu import LANES, TASK_ROWS, best_two_lanes, nearest_two
 from .distances import COSINE, to_metric
 from .grid import grid_d2
 
@@ -106,7 +106,7 @@ def best_two_direct(X, weights, metric, coords, geometry, max_d2, bmus, dist, fa
     n_tasks = (m + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
         for i in range(t * TASK_ROWS, min(m, (t + 1) * TASK_ROWS)):
-            best_s, best_u, _, next_u = nearest_units(weights, X[i], metric, True)
+            best_s, best_u, _, next_u = nearest_two(weights, X[i], metric)
             bmus[i] = best_u
             dist[i] = to_metric(metric, best_s)
             far[i] = _far(coords, geometry, max_d2, best_u, next_u)

@@ -24,7 +24,7 @@ Two entry points share one body (see ``fastsom._jit``):
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
-from .bmu import keep, nearest_units, offer, settle
+from .bmu import keep, nearest_units, offer
 from .distances import COSINE, EUCLIDEAN, row_distance, to_metric, update_row, update_row_and_distance, vector_norm
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
@@ -108,9 +108,9 @@ def _sweep(weights, coords, bmu, geometry, kind, metric, lr, s, factors, x, y, h
             best_d, best_u, second_d, second_u = keep(track, best_d, best_u, second_d, second_u, d, u)
         elif f != 0.0:
             update_row(weights, u, f, x)
-    if not has_next:
-        return np.inf, lo, np.inf, -1
-    return settle(track, best_d, best_u, second_d, second_u, lo, hi)
+    # lo, not -1, when every distance overflowed: always a valid unit (the
+    # data are checked not to overflow, so settling ties at inf is not needed)
+    return best_d, max(best_u, lo), second_d, second_u
 
 
 @inline_jit
