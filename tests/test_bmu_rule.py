@@ -23,12 +23,12 @@ is not "leftmost". Each test checks that its data hold enough ties of each
 kind for a wrong rule to show.
 """
 
-import numba
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
 from fastsom import topology
+from fastsom._jit import fast_jit
 from fastsom.analysis import metrics
 from fastsom.kernels.bmu import LANES, best_two_lanes, best_two_units
 from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
@@ -111,7 +111,7 @@ def test_queries_follow_the_rule(tied, search):
     assert_array_equal(comp_d2, d2[np.arange(len(X)), ref_best])
 
 
-@numba.njit(cache=True)
+@fast_jit  # the kernels' flags and cache (keyed on the kernel sources, so an edit to bmu.py recompiles it)
 def lane_top_two(G, unit_term, cosine, out):
     """Test wrapper: best and second of every row of G by the lane scan."""
     lane_s = np.empty(LANES)
