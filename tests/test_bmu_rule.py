@@ -31,7 +31,7 @@ from fastsom import topology
 from fastsom._jit import fast_jit
 from fastsom.analysis import metrics
 from fastsom.kernels.bmu import LANES, best_two_lanes, best_two_units
-from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
+from fastsom.kernels.sweep import OnlineState, online_fast, online_parallel, online_strict
 from fastsom.options import DISTANCES, NEIGHBORHOODS
 
 N_ROWS, N_COLS = 6, 9  # 54 units: three whole lanes of 16 and a tail of 6
@@ -143,10 +143,10 @@ def run_online(kernel, X, units, max_d2, *extra):
     n_iterations = X.shape[0]
     weights = units.copy()
     bmus = np.empty(n_iterations, dtype=np.int64)
-    kernel(X, weights, *topology.make_grid(N_ROWS, N_COLS), np.arange(n_iterations, dtype=np.int64),
+    run = OnlineState(np.array([0, -1, -1], dtype=np.int64), np.zeros(4))
+    kernel(X, weights, topology.make_grid(N_ROWS, N_COLS), np.arange(n_iterations, dtype=np.int64),
            np.full(n_iterations, 1e-300), np.full(n_iterations, 1.0), NEIGHBORHOODS["gaussian"],
-           DISTANCES["euclidean"], max_d2, n_iterations, np.array([0, -1, -1], dtype=np.int64), bmus, np.zeros(4),
-           *extra)
+           DISTANCES["euclidean"], max_d2, n_iterations, run, bmus, *extra)
     assert_array_equal(weights, units)  # the map stood still: every search saw the same units
     return bmus
 
