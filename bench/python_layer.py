@@ -11,7 +11,7 @@ Parts (``--part``, comma-separated):
   ``import numpy`` (the floor any NumPy library pays), alternated; medians
   of wall time. Also whether scikit-learn got imported.
 * ``init``: a one-epoch batch fit of 70,000 x 784 float32 data
-  (:func:`fastsom.datasets.make_mnist_like`) on a 20x20 float32 map with
+  (``--data``: MNIST-like or uniform) on a 20x20 float32 map with
   ``init="random"``, ``"pca"`` and ``"sample"``, the three alternated;
   medians and the ratio of each to ``random``. Then, in a separate pass
   (tracing slows allocation), the peak memory each ``init`` adds while
@@ -54,9 +54,17 @@ def _median_times(contenders, rounds):
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
+#: ``--data``: "mnist_like" (:func:`fastsom.datasets.make_mnist_like`, 10
+#: noisy prototypes) or "uniform" (uniform on [0, 1): no structure, so the
+#: PCA's truncated method runs all its passes).
+DATA = "mnist_like"
+
+
 def _data():
     from fastsom.datasets import make_mnist_like
 
+    if DATA == "uniform":
+        return np.random.default_rng(0).random((N_SAMPLES, N_FEATURES), dtype=np.float32)
     return make_mnist_like(N_SAMPLES, N_FEATURES, random_state=0)
 
 
@@ -141,10 +149,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--data", choices=("mnist_like", "uniform"), default="mnist_like")
     args = parser.parse_args(argv)
+    global DATA
+    DATA = args.data
     import fastsom
 
-    print(f"fastsom from {os.path.dirname(fastsom.__file__)}; load average {os.getloadavg()[0]:.2f}")
+    print(f"fastsom from {os.path.dirname(fastsom.__file__)}; {DATA} data; load average {os.getloadavg()[0]:.2f}")
     for part in args.part.split(","):
         PARTS[part](args.rounds)
 

@@ -253,27 +253,35 @@ def best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second):
             dist_second[i] = next_d
 
 
-def gemm_error_bounds(dtype, n_features, unit_term):
-    """Constants of the rounding bound of :func:`best_two_checked`, for a map of ``dtype``; (6,) float64.
+def gemm_error_bounds(dtype, n_features, unit_norm2, shift, centred_norm2):
+    """Constants of the rounding bound of :func:`best_two_checked`; (6,) float64.
 
-    ``unit_term`` is the map's ``||w_u||^2`` from :func:`squared_norms`.
-    With u the unit roundoff of ``dtype``, u64 that of float64 and
-    ``gamma(k, u) = k u / (1 - k u)`` (Higham, "Accuracy and Stability of
-    Numerical Algorithms", 2nd ed., sec. 3.1: a sum of k products in any
-    order, with or without FMA, is off by at most ``gamma(k, u)`` times the
-    sum of the products' absolute values), returns
+    The queries' GEMM multiplies the samples by the *centred* weights
+    ``w'_u = fl(w_u - c)``, ``c`` (``shift``) the units' mean rounded to
+    ``dtype``, and ranks by ``s_u = ||w_u||^2 - ||c||^2 - 2 x.w'_u``, which
+    is ``||x - w_u||^2 - ||x - c||^2`` up to rounding. The GEMM's error
+    grows with ``|x| |w'_u|`` rather than ``|x| |w_u|``: 2.5-6x fewer units
+    to re-check on MNIST-like and uniform data (70,000 x 784, 20x20).
 
-    0. ``w_max``, an upper bound of max_u ||w_u||;
-    1. ``gamma(n, u64) + u64``, the bound on ||w||^2 and on the score's
-       subtraction, per unit of ``w_max^2``;
-    2. ``2 gamma(n, u) + 3 u64``, the bound on ``2 x.w`` from the GEMM
-       (Cauchy-Schwarz: ``sum |x_k w_k| <= |x| |w|``), per unit of
-       ``|x| w_max``;
+    ``unit_norm2`` and ``centred_norm2`` are ``||w_u||^2`` and ``||w'_u||^2``
+    from :func:`squared_norms`. With u the unit roundoff of ``dtype``, u64
+    that of float64 and ``gamma(k, u) = k u / (1 - k u)`` (Higham, "Accuracy
+    and Stability of Numerical Algorithms", 2nd ed., sec. 3.1: a sum of k
+    products in any order, with or without FMA, is off by at most
+    ``gamma(k, u)`` times the sum of the products' absolute values), returns
+
+    0. the absolute bound on ``||w_u||^2 - ||c||^2`` (two float64 sums and a
+       difference): ``(gamma(n, u64) + 2 u64) (max ||w_u||^2 + ||c||^2)``;
+    1. ``w'_max``, an upper bound of max_u ||w'_u||;
+    2. ``2 gamma(n, u) + 2.01 u + 3 u64``, the bound on ``2 x.w'_u`` from the
+       GEMM (Cauchy-Schwarz: ``sum |x_k w'_k| <= |x| |w'|``), from the
+       rounding of ``w_u - c`` and from the score's subtraction, per unit of
+       ``|x| w'_max``;
     3. ``gamma(n + 2, u)``, the relative bound on a direct squared
        distance (a rounded difference, squared, summed: all terms >= 0);
     4. ``2 n tiny``, ``tiny`` the smallest subnormal of ``dtype``: what
        underflow can add, absolutely, to a sum of n products;
-    5. ``gamma(n, u64)``, the relative bound on ``|x|^2`` summed in float64.
+    5. ``gamma(n, u64)``, the relative bound on ``||w_u||^2``.
     """
     info = np.finfo(dtype)
     u, u64 = float(info.eps) / 2, 2.0**-53
@@ -281,60 +289,67 @@ def gemm_error_bounds(dtype, n_features, unit_term):
     def gamma(k, unit):
         return k * unit / (1.0 - k * unit)
 
-    w_max = np.sqrt(np.max(unit_term)) * (1.0 + gamma(n_features, u64)) if unit_term.shape[0] else 0.0
-    return np.array([w_max, gamma(n_features, u64) + u64, 2.0 * gamma(n_features, u) + 3.0 * u64,
-                     gamma(n_features + 2, u), 2.0 * n_features * float(info.smallest_subnormal),
-                     gamma(n_features, u64)])
+    n = n_features
+    unit_error = (gamma(n, u64) + 2.0 * u64) * (float(np.max(unit_norm2)) + float(np.dot(shift, shift)))
+    centred_max = np.sqrt(float(np.max(centred_norm2))) * (1.0 + gamma(n, u64))
+    return np.array([unit_error, centred_max, 2.0 * gamma(n, u) + 2.01 * u + 3.0 * u64, gamma(n + 2, u),
+                     2.0 * n * float(info.smallest_subnormal), gamma(n, u64)])
 
 
 @inline_jit
-def _shortlist_threshold(bounds, next_s, x):
-    """Largest GEMM score a unit can have and still be among x's two best by direct distance.
+def _shortlist_threshold(bounds, next_s, next_norm2, best_d, next_d):
+    """Largest GEMM score a unit can have and still be among a sample's two best by direct distance.
 
-    With s_u = ||w_u||^2 - 2 x.w_u (exact), sg_u its value from the GEMM and
-    d_u the direct distance: ``|sg_u - s_u| <= E`` (bounds 0-2, 4) and
-    ``|d_u - D_u| <= g D_u + t`` (bounds 3, 4), D_u = s_u + |x|^2 the exact
-    squared distance. A unit ranks among the two best by direct distance
-    only if d_u is at most the larger direct distance of the two best by
-    score, p and q (both rank before it otherwise), whose D is at most
-    ``A = sg_q + |x|^2 + E`` (sg_p <= sg_q). Solving for sg_u gives
-    ``sg_u <= sg_q + M`` with ``M = 2E + A 2g / (1 - g) + 2t``. Returned:
+    Let p and q be the two best units by score (sg_p <= sg_q), best_d and
+    next_d their direct distances, and for any unit u: s_u = ||x - w_u||^2
+    - ||x - c||^2 (exact; see :func:`gemm_error_bounds`), sg_u its value from
+    the GEMM, d_u its direct distance and D_u its exact squared distance.
+    Then ``|sg_u - s_u| <= E`` (bounds 0-2, 4) and ``|d_u - D_u| <= g D_u +
+    t`` (bounds 3, 4). A unit ranks among the two best by direct distance
+    only if ``d_u <= max(best_d, next_d)`` (p and q both rank before it
+    otherwise), so ``D_u <= (max(best_d, next_d) + t) / (1 - g)``; and
+    ``||x - c||^2 = D_q - s_q >= (next_d - t) / (1 + g) - sg_q - E``. So
+    ``sg_u <= s_u + E <= sg_q + M`` with ``M = 2E + (max(best_d, next_d) +
+    t) / (1 - g) - (next_d - t) / (1 + g)``, written below as a sum of
+    terms >= 0. E needs |x|: ``|x| <= sqrt(D_q) + |w_q|``. Returned:
     ``sg_q + 2M``, the factor 2 covering the rounding of this arithmetic
-    and of |x| (each a relative error of order n u64, far below 1). nan or
-    inf when a score overflowed.
+    (relative errors of order u64; M >= 2E exceeds the rounding of sg_q).
+    nan or inf when a score or distance overflowed.
     """
-    w_max, c_w, c_x, g, t, g64 = bounds[0], bounds[1], bounds[2], bounds[3], bounds[4], bounds[5]
-    x_norm2 = 0.0
-    for k in range(x.shape[0]):
-        a = np.float64(x[k])
-        x_norm2 += a * a
-    x_norm = np.sqrt(x_norm2 * (1.0 + g64))
-    error = c_w * w_max * w_max + c_x * x_norm * w_max + t
-    reach = max(0.0, next_s + x_norm2 * (1.0 + g64) + error)
-    margin = 2.0 * error + reach * (2.0 * g / (1.0 - g)) + 2.0 * t
+    unit_error, centred_max, c_x, g, t, g64 = bounds[0], bounds[1], bounds[2], bounds[3], bounds[4], bounds[5]
+    best_d = np.float64(best_d)
+    next_d = np.float64(next_d)
+    x_norm = np.sqrt((next_d + t) / (1.0 - g)) + np.sqrt(next_norm2 * (1.0 + g64))
+    error = unit_error + c_x * x_norm * centred_max + t
+    margin = (2.0 * error + (max(best_d, next_d) - next_d) / (1.0 - g) + next_d * (2.0 * g / ((1.0 - g) * (1.0 + g)))
+              + t / (1.0 - g) + t / (1.0 + g))
     return next_s + 2.0 * margin
 
 
 @fast_jit
-def best_two_checked(G, unit_term, X, weights, bounds, bmu, dist_bmu, second, dist_second):
+def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, bmu, dist_bmu, second, dist_second):
     """Euclidean BMU queries from GEMM products, equal to :func:`best_two_units` bit for bit.
 
-    G           IN  (m, n_units), ``X @ weights.T`` in the weights' dtype
-    unit_term   IN  (n_units,) float64, ``||w_u||^2`` (:func:`squared_norms`)
+    G           IN  (m, n_units), ``X @ (weights - c).T`` in the weights' dtype,
+                    c the weights' centre (:func:`gemm_error_bounds`)
+    unit_term   IN  (n_units,) float64, ``||w_u||^2 - ||c||^2``
+    unit_norm2  IN  (n_units,) float64, ``||w_u||^2`` (:func:`squared_norms`)
     X           IN  (m, n_features), the chunk's samples
     weights     IN  (n_units, n_features)
     bounds      IN  (6,) float64, :func:`gemm_error_bounds`
     bmu, dist_bmu, second, dist_second OUT (m,): as :func:`best_two_units`
 
     The GEMM ranks every unit cheaply (:func:`best_two_lanes`), but its
-    cancellation can misorder units whose distances differ by less than its
-    rounding. So it only shortlists: every unit whose score is within a
-    rigorous bound of the second best score (:func:`_shortlist_threshold`:
-    typically two to four units) is re-ranked with its direct distance by
-    :func:`nearest_units`' rule (:func:`keep`, units in index order). The two
-    best by direct distance are always on the shortlist, so the answer,
-    distances included, is the direct scan's. A sample whose scores
-    overflow, or a one-unit map, gets the full direct scan.
+    rounding can misorder units whose distances differ by less than it.
+    So it only shortlists: the two best by score, and every unit whose
+    score is within a rigorous bound of the second best's
+    (:func:`_shortlist_threshold`, from the direct distances of those two:
+    2-3 units in all on average on 70,000 x 784 MNIST-like data, 20x20
+    map), are re-ranked by direct distance with :func:`nearest_units`' rule
+    (:func:`keep`, units in index order). The two best by direct distance
+    are always on the shortlist, so the answer, distances included, is the
+    direct scan's. A sample whose scores or distances overflow, or a
+    one-unit map, gets the full direct scan.
 
     Serial, like the batch map's GEMM kernels: it runs between BLAS calls
     (see ``kernels.accumulate.best_two_gemm``).
@@ -343,17 +358,32 @@ def best_two_checked(G, unit_term, X, weights, bounds, bmu, dist_bmu, second, di
     n_units = G.shape[1]
     lane_s = np.empty(LANES)
     lane_u = np.empty(LANES, dtype=np.int64)
+    shortlist = np.empty(n_units, dtype=np.int64)
     for i in range(m):
         x = X[i]
         best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
-        _, _, next_u = best_two_lanes(G, unit_term, False, i, lane_s, lane_u)
-        if next_u >= 0:
-            threshold = _shortlist_threshold(bounds, gemm_score(G, unit_term, False, i, next_u), x)
+        p, _, q = best_two_lanes(G, unit_term, False, i, lane_s, lane_u)
+        if q >= 0:
+            d_p = row_distance(EUCLIDEAN, weights, p, x, 0.0)
+            d_q = row_distance(EUCLIDEAN, weights, q, x, 0.0)
+            threshold = _shortlist_threshold(bounds, gemm_score(G, unit_term, False, i, q), unit_norm2[q], d_p, d_q)
             if threshold < np.inf:
+                # Gather first (a tight loop over the scores), then measure
+                # (p and q are on the list: sg_p <= sg_q <= threshold).
+                n_listed = 0
                 for u in range(n_units):
                     if gemm_score(G, unit_term, False, i, u) <= threshold:
+                        shortlist[n_listed] = u
+                        n_listed += 1
+                for k in range(n_listed):
+                    u = shortlist[k]
+                    if u == p:
+                        d = d_p
+                    elif u == q:
+                        d = d_q
+                    else:
                         d = row_distance(EUCLIDEAN, weights, u, x, 0.0)
-                        best_d, best_u, second_d, second_u = keep(True, best_d, best_u, second_d, second_u, d, u)
+                    best_d, best_u, second_d, second_u = keep(True, best_d, best_u, second_d, second_u, d, u)
         if not second_d < np.inf:  # no shortlist, or a distance overflowed: scan every unit
             best_d, best_u, second_d, second_u = nearest_two(weights, x, EUCLIDEAN)
         bmu[i] = best_u
