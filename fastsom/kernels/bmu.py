@@ -16,7 +16,10 @@ search in fastsom applies it through this module:
   kernel's first search), and :func:`nearest_two` settles its result by
   the rule also when distances overflow (the batch map's direct path, the
   queries: :func:`best_two_units`, :func:`best_two_checked`);
-* :func:`best_two_lanes` ranks one row of GEMM scores (batch training).
+* :func:`best_two_lanes` ranks one row of GEMM scores (batch training,
+  and the euclidean queries' shortlist, which :func:`best_two_checked`
+  then re-ranks by direct distance, so queries answer exactly what the
+  direct scan answers).
 
 Two second copies of the scan exist for speed, each saying why beside it,
 and ``tests/test_bmu_rule.py`` checks both against the rule on exact and
