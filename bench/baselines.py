@@ -28,31 +28,31 @@ few hundred float64 iterations), not bit for bit.
 import numpy as np
 
 from fastsom._jit import fast_jit
-from fastsom.kernels.sweep import _nearest_units, _sweep
+from fastsom.kernels.bmu import nearest_units
+from fastsom.kernels.sweep import _sweep
 
 
 @fast_jit
-def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric, max_d2, stop, state,
-                     bmus, errors):
-    """Run iterations state[0] .. stop - 1 with a BMU sweep, then an update sweep.
+def online_two_sweep(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus):
+    """Run iterations run.counters[0] .. stop - 1 with a BMU sweep, then an update sweep.
 
     X             IN    (n_samples, n_features), same dtype as weights
     weights       INOUT (n_units, n_features), C-contiguous
-    coords        IN    (n_units, 2) float64, grid position of each unit
-    geometry      IN    (4,) float64, see kernels.grid
+    grid          IN    fastsom.topology.Grid (coords, geometry)
     samples       IN    (n_iterations,) int64, the sample of each iteration
     learning_rate IN    (n_iterations,) float64
     sigma         IN    (n_iterations,) float64
     kind          IN    int, a code from fastsom.kernels.neighborhoods
     stop          IN    int, first iteration not to run
-    state         INOUT (2,) int64: [next iteration, its BMU or -1]; a known
-                        BMU is not used (this kernel always searches), and on
-                        return state is [stop, -1]
+    run           INOUT fastsom.kernels.sweep.OnlineState; a known BMU in
+                        run.counters is not used (this kernel always
+                        searches), and on return run.counters[:2] is [stop, -1]
     bmus          OUT   (stop - state[0],) int64, or length 0 to skip recording
 
     Both sweeps are the fused kernel's own inline helpers, so the one
     difference measured is the fusion.
     """
+    state = run.counters
     n_units = weights.shape[0]
     start = state[0]
     record = bmus.shape[0] > 0
@@ -60,13 +60,12 @@ def online_two_sweep(X, weights, coords, geometry, samples, learning_rate, sigma
     for i in range(start, stop):
         x = X[samples[i]]
         # Sweep 1: the BMU, smallest squared distance, ties to the lowest index.
-        bmu = _nearest_units(weights, x, metric, False)[1]
+        bmu = nearest_units(weights, x, metric, False)[1]
         if record:
             bmus[i - start] = bmu
         # Sweep 2: pull every unit towards x, with the fused kernel's own code
         # minus its distance to the next sample, so fusion is all that differs.
-        _sweep(weights, coords, bmu, geometry, kind, metric, learning_rate[i], sigma[i], factors, x, x, False, False,
-               0, n_units)
+        _sweep(weights, grid, bmu, kind, metric, learning_rate[i], sigma[i], factors, x, x, False, False, 0, n_units)
     state[0] = stop
     state[1] = -1
 

@@ -51,15 +51,16 @@ import json, time
 t = time.perf_counter()
 import numpy as np
 from fastsom import topology
-from fastsom.kernels.sweep import online_fast
+from fastsom.kernels.sweep import OnlineState, online_fast
 out = {"import": time.perf_counter() - t}
 for dtype in ("float64", "float32"):
     rng = np.random.default_rng(0)
     X = rng.random((10, 3)).astype(dtype)
     def args():
-        return (X, rng.random((4, 3)).astype(dtype), *topology.make_grid(2, 2),
+        return (X, rng.random((4, 3)).astype(dtype), topology.make_grid(2, 2),
                 np.zeros(5, dtype=np.int64), np.full(5, 0.1), np.full(5, 1.0),
-                0, 0, 2.0, 5, np.array([0, -1, -1], dtype=np.int64), np.empty(0, dtype=np.int64), np.zeros(4))
+                0, 0, 2.0, 5, OnlineState(np.array([0, -1, -1], dtype=np.int64), np.zeros(4)),
+                np.empty(0, dtype=np.int64))
     for name in ("first", "second"):
         a = args()
         t = time.perf_counter()

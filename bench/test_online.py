@@ -61,7 +61,7 @@ from bench.plain import MALLOC_TUNING
 from fastsom import make_plan, topology, tutorial_schedules
 from fastsom.datasets import make_colours, make_mnist_like
 from fastsom.kernels.distances import EUCLIDEAN
-from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
+from fastsom.kernels.sweep import OnlineState, online_fast, online_parallel, online_strict
 from fastsom.options import NEIGHBORHOODS
 from fastsom.training.schedules import asymptotic
 from fastsom.tutorial import initial_radius
@@ -182,15 +182,15 @@ def kernel_contender(kernel, threaded=False):
         plan, learning_rate, sigma = workload_plan(wl.key)
         n_features = X.shape[1]
         weights = np.array(plan.initial_weights.reshape(-1, n_features), dtype=dtype, order="C")
-        coords, geometry = topology.make_grid(wl.n_rows, wl.n_cols)
+        grid = topology.make_grid(wl.n_rows, wl.n_cols)
         kind = NEIGHBORHOODS[wl.neighborhood]
         no_bmus = np.empty(0, dtype=np.int64)
 
         def setup():
             state = np.array([0, -1, -1], dtype=np.int64)
             extra = (numba.get_num_threads(),) if threaded else ()
-            return (X, weights.copy(), coords, geometry, plan.sample_indices, learning_rate, sigma, kind,
-                    EUCLIDEAN, NO_RUNNING_ERRORS, wl.n_iterations, state, no_bmus, np.zeros(4), *extra), {}
+            return (X, weights.copy(), grid, plan.sample_indices, learning_rate, sigma, kind, EUCLIDEAN,
+                    NO_RUNNING_ERRORS, wl.n_iterations, OnlineState(state, np.zeros(4)), no_bmus, *extra), {}
 
         return kernel, setup, wl.n_iterations, (wl.neighborhood, wl.schedules)
 
@@ -270,9 +270,9 @@ def _run_kernel(kernel, X, initial_weights, samples, learning_rate, sigma, neigh
     n_rows, n_cols, n_features = initial_weights.shape
     weights = np.array(initial_weights.reshape(-1, n_features), dtype=X.dtype, order="C")  # a copy
     bmus = np.empty(len(samples), dtype=np.int64)
-    kernel(X, weights, *topology.make_grid(n_rows, n_cols), samples,
+    kernel(X, weights, topology.make_grid(n_rows, n_cols), samples,
            learning_rate, sigma, NEIGHBORHOODS[neighborhood], EUCLIDEAN, 2.0, len(samples),
-           np.array([0, -1, -1], dtype=np.int64), bmus, np.zeros(4))
+           OnlineState(np.array([0, -1, -1], dtype=np.int64), np.zeros(4)), bmus)
     return weights.reshape(initial_weights.shape), bmus
 
 

@@ -27,7 +27,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from fastsom import SOM, topology
-from fastsom.kernels.sweep import online_fast, online_parallel, online_strict
+from fastsom.kernels.sweep import OnlineState, online_fast, online_parallel, online_strict
 from fastsom.options import DISTANCES, NEIGHBORHOODS
 from fastsom.training import batch, online
 
@@ -62,9 +62,9 @@ def run(online_case, kernel, *extra):
     weights = plan.initial_weights.reshape(n_rows * n_cols, n_features).copy()
     state = online.new_state()
     bmus = np.empty(n_iterations, dtype=np.int64)
-    kernel(X, weights, *topology.make_grid(n_rows, n_cols), plan.sample_indices,
-           learning_rate, sigma, NEIGHBORHOODS["gaussian"], DISTANCES["euclidean"], 2.0, n_iterations, state, bmus,
-           np.zeros(4), *extra)
+    kernel(X, weights, topology.make_grid(n_rows, n_cols), plan.sample_indices,
+           learning_rate, sigma, NEIGHBORHOODS["gaussian"], DISTANCES["euclidean"], 2.0, n_iterations,
+           OnlineState(state, np.zeros(4)), bmus, *extra)
     return weights, bmus
 
 

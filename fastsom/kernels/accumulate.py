@@ -1,4 +1,4 @@
-"""Kernels of Kohonen's batch map: BMUs and sufficient statistics, then smoothing.
+"""Kernels of Kohonen's batch map: BMUs and sufficient statistics, then the new weights.
 
 One epoch (see :mod:`fastsom.training.batch` for the driver and
 ``reference.batch`` for the literal algorithm):
@@ -14,9 +14,9 @@ One epoch (see :mod:`fastsom.training.batch` for the driver and
    search) adds each sample to its BMU's row of ``stats``, the
    per-unit sums ``S`` (columns ``:n_features``) and counts ``n`` (column
    ``n_features``), in float64.
-3. :func:`smooth_gaussian` or :func:`smooth_truncated` compute
-   ``H @ stats`` (``H[u, v] = h(d2(u, v), sigma)``) without ever forming
-   ``H``, and :func:`divide` turns ``(H S) / (H n)`` into the new weights.
+3. ``kernels.smoothing`` computes ``H @ stats`` (``H[u, v] = h(d2(u, v),
+   sigma)``) without ever forming ``H``, and :func:`divide` turns
+   ``(H S) / (H n)`` into the new weights.
 
 Determinism: every output element is computed in an order fixed by the data
 alone, never by the thread schedule. Rows of ``G`` are independent; the
@@ -38,33 +38,9 @@ import math
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange
-from .distances import COSINE, nearest_two, to_metric
-from .grid import grid_d2, position_d2
-from .neighborhoods import neighborhood
-
-#: Samples per parallel task in the BMU kernels.
-ROWS_PER_TASK = 64
-
-#: Interleaved running minima per row in the GEMM BMU search (see _best_two_row).
-LANES = 16
-
-
-@parallel_jit
-def squared_norms(A, out):
-    """Squared euclidean norm of every row, in float64.
-
-    A   IN  (n, n_features), float32 or float64
-    out OUT (n,) float64
-    """
-    n, n_features = A.shape
-    n_tasks = (n + ROWS_PER_TASK - 1) // ROWS_PER_TASK
-    for t in prange(n_tasks):
-        for i in range(t * ROWS_PER_TASK, min(n, (t + 1) * ROWS_PER_TASK)):
-            acc = 0.0
-            for k in range(n_features):
-                a = np.float64(A[i, k])
-                acc += a * a
-            out[i] = acc
+from .bmu import LANES, TASK_ROWS, best_two_lanes, nearest_two
+from .distances import COSINE, to_metric
+from .grid import grid_d2
 
 
 @inline_jit
@@ -74,87 +50,6 @@ def _far(coords, geometry, max_d2, best_u, next_u):
         return 0
     # Exact: lattice distances are exact in floating point (see fastsom.topology).
     return 1 if grid_d2(coords, geometry, best_u, next_u) > max_d2 else 0
-
-
-@inline_jit
-def _lex_less(s, u, best_s, best_u):
-    """(s, u) ranks before (best_s, best_u): smaller score, then lower index; anything beats no unit."""
-    return best_u < 0 or s < best_s or (s == best_s and u < best_u)
-
-
-@inline_jit
-def _score(G, unit_term, cosine, i, u):
-    """Rank score of unit u for sample i of the chunk (see :func:`best_two_gemm`)."""
-    g = np.float64(G[i, u])
-    if cosine:
-        return -(g * unit_term[u])
-    return unit_term[u] - 2.0 * g
-
-
-@inline_jit
-def _best_two_row(G, unit_term, cosine, i, lane_s, lane_u):
-    """(best unit, its score, second-best unit or -1) of row i of G, ties to the lower index.
-
-    Units are dealt round-robin to ``LANES`` lanes; each lane keeps its
-    smallest score and that unit (strict ``<`` in increasing unit order keeps
-    the lowest index), in a loop written so that LLVM vectorises it: one
-    compare and two blends per score, no branch. The ``& (u != n_units)``
-    (always true) is what makes it so: with the bare ``s < lane_s[j]``
-    numba's IR keeps a branch that LLVM does not vectorise, 2.2 ns per
-    score against 0.55 ns (one thread, 400 units, float32 products). A
-    sequential scan that tracks the runner-up branches on every unit and
-    cost 2-3x more again.
-    The best unit is the lexicographic minimum of (score, index) over the
-    lanes and the tail; the second best is the minimum over the other
-    lanes' winners, the tail, and the runner-up of the best's own lane (one
-    strided pass over 1 / LANES of the row). This is exactly the two
-    smallest (score, index) pairs, the result of the sequential scan.
-    """
-    n_units = G.shape[1]
-    full = n_units - n_units % LANES
-    for j in range(LANES):
-        lane_s[j] = np.inf
-        lane_u[j] = -1
-    if cosine:
-        for u0 in range(0, full, LANES):
-            for j in range(LANES):
-                s = -(np.float64(G[i, u0 + j]) * unit_term[u0 + j])
-                better = (s < lane_s[j]) & (u0 + j != n_units)
-                lane_s[j] = s if better else lane_s[j]
-                lane_u[j] = u0 + j if better else lane_u[j]
-    else:
-        for u0 in range(0, full, LANES):
-            for j in range(LANES):
-                s = unit_term[u0 + j] - 2.0 * np.float64(G[i, u0 + j])
-                better = (s < lane_s[j]) & (u0 + j != n_units)
-                lane_s[j] = s if better else lane_s[j]
-                lane_u[j] = u0 + j if better else lane_u[j]
-    best_s, best_u, best_lane = np.inf, -1, -1
-    for j in range(LANES):
-        if lane_u[j] >= 0 and _lex_less(lane_s[j], lane_u[j], best_s, best_u):
-            best_s, best_u, best_lane = lane_s[j], lane_u[j], j
-    for u in range(full, n_units):
-        s = _score(G, unit_term, cosine, i, u)
-        if _lex_less(s, u, best_s, best_u):
-            best_s, best_u, best_lane = s, u, -1
-    if best_u < 0:  # every score nan: unit 0, as the sequential scan answers
-        return 0, _score(G, unit_term, cosine, i, 0), -1
-    next_s, next_u = np.inf, -1
-    for j in range(LANES):
-        if j != best_lane and lane_u[j] >= 0 and _lex_less(lane_s[j], lane_u[j], next_s, next_u):
-            next_s, next_u = lane_s[j], lane_u[j]
-    for u in range(full, n_units):
-        if u != best_u:
-            s = _score(G, unit_term, cosine, i, u)
-            if _lex_less(s, u, next_s, next_u):
-                next_s, next_u = s, u
-    if best_lane >= 0:
-        for u in range(best_lane, full, LANES):
-            if u != best_u:
-                s = _score(G, unit_term, cosine, i, u)
-                if _lex_less(s, u, next_s, next_u):
-                    next_s, next_u = s, u
-    return best_u, best_s, next_u
 
 
 @fast_jit
@@ -189,7 +84,7 @@ def best_two_gemm(G, unit_term, metric, coords, geometry, max_d2, bmus, score, f
     lane_s = np.empty(LANES)
     lane_u = np.empty(LANES, dtype=np.int64)
     for i in range(m):
-        best_u, best_s, next_u = _best_two_row(G, unit_term, cosine, i, lane_s, lane_u)
+        best_u, best_s, next_u = best_two_lanes(G, unit_term, cosine, i, lane_s, lane_u)
         score[i] = best_s
         bmus[i] = best_u
         far[i] = _far(coords, geometry, max_d2, best_u, next_u)
@@ -208,10 +103,10 @@ def best_two_direct(X, weights, metric, coords, geometry, max_d2, bmus, dist, fa
     coords, geometry, max_d2, bmus, dist, far: as :func:`best_two_gemm`
     """
     m = X.shape[0]
-    n_tasks = (m + ROWS_PER_TASK - 1) // ROWS_PER_TASK
+    n_tasks = (m + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
-        for i in range(t * ROWS_PER_TASK, min(m, (t + 1) * ROWS_PER_TASK)):
-            best_u, best_s, next_u, _ = nearest_two(weights, X[i], metric)
+        for i in range(t * TASK_ROWS, min(m, (t + 1) * TASK_ROWS)):
+            best_s, best_u, _, next_u = nearest_two(weights, X[i], metric)
             bmus[i] = best_u
             dist[i] = to_metric(metric, best_s)
             far[i] = _far(coords, geometry, max_d2, best_u, next_u)
@@ -298,142 +193,6 @@ def accumulate_parallel(X, bmus, dist, far, stats, totals, n_ranges):
     that inside the kernel makes numba refuse to cache it.
     """
     _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges)
-
-
-@inline_jit
-def _axis_factors(length, period, weight, sigma):
-    """exp(-weight * d^2 / (2 sigma^2)) for lattice offsets d = 0 .. length - 1 along one axis.
-
-    With a period the offset is wrapped to its minimum image first.
-    """
-    factors = np.empty(length)
-    scale = -weight / (2.0 * sigma * sigma)
-    for d in range(length):
-        dw = float(d)
-        if period > 0.0 and period - dw < dw:
-            dw = period - dw
-        # d = 0 is 1 exactly, also when sigma^2 underflows (0 * inf = nan).
-        factors[d] = math.exp(scale * (dw * dw)) if d > 0 else 1.0
-    return factors
-
-
-@parallel_jit
-def smooth_gaussian(stats, coords, cell_unit, geometry, sigma, tmp, out):
-    """``out = H @ stats`` for the gaussian neighbourhood, by separable smoothing.
-
-    stats     IN  (n_units, n_columns) float64
-    coords    IN  (n_units, 2) float64, integer-valued lattice coordinates
-    cell_unit IN  (L_r, L_c) int64, the unit at each lattice cell, -1 where
-                  none sits (hexagonal maps fill every other cell); on a
-                  torus (L_r, L_c) are the periods
-    geometry  IN  (4,) float64, see kernels.grid
-    sigma     IN  float, the radius
-    tmp       OUT (L_r, L_c, n_columns) float64, scratch
-    out       OUT (n_units, n_columns) float64,
-                  ``out[u] = sum_v exp(-d2(u, v) / (2 sigma^2)) stats[v]``
-
-    ``d2 = weight_r dr^2 + weight_c dc^2`` in lattice coordinates, so the
-    gaussian is a product of one factor per axis: smooth the lattice along
-    rows (``tmp``, every cell), then along columns (read only at the units).
-    That costs O(n_cells (L_r + L_c) n_columns) instead of
-    O(n_units^2 n_columns), and memory O(n_cells n_columns) instead of
-    O(n_units^2). Factors that underflow to exactly 0 are skipped, which
-    does not change any sum. Each output element sums its terms in lattice
-    order, whatever the thread that computes it.
-    """
-    n_units, n_columns = stats.shape
-    n_lat_rows, n_lat_cols = cell_unit.shape
-    row_factors = _axis_factors(n_lat_rows, geometry[0], geometry[2], sigma)
-    col_factors = _axis_factors(n_lat_cols, geometry[1], geometry[3], sigma)
-    for r in prange(n_lat_rows):
-        for c in range(n_lat_cols):
-            for k in range(n_columns):
-                tmp[r, c, k] = 0.0
-        for r2 in range(n_lat_rows):
-            f = row_factors[abs(r - r2)]
-            if f == 0.0:
-                continue
-            for c in range(n_lat_cols):
-                v = cell_unit[r2, c]
-                if v >= 0:
-                    for k in range(n_columns):
-                        tmp[r, c, k] += f * stats[v, k]
-    for u in prange(n_units):
-        r = int(coords[u, 0])
-        c = int(coords[u, 1])
-        for k in range(n_columns):
-            out[u, k] = 0.0
-        for c2 in range(n_lat_cols):
-            f = col_factors[abs(c - c2)]
-            if f == 0.0:
-                continue
-            for k in range(n_columns):
-                out[u, k] += f * tmp[r, c2, k]
-
-
-@inline_jit
-def _window(centre, reach, length, period):
-    """First and last + 1 lattice index (before wrapping) within ``reach`` of ``centre``.
-
-    A torus whose window would cover the axis twice gets the axis once.
-    """
-    if period > 0.0:
-        if 2 * reach + 1 >= length:
-            return 0, length
-        return centre - reach, centre + reach + 1
-    return max(0, centre - reach), min(length, centre + reach + 1)
-
-
-@parallel_jit
-def smooth_truncated(stats, coords, cell_unit, geometry, kind, sigma, radius2, out):
-    """``out = H @ stats`` for a neighbourhood that vanishes beyond a radius, sparsely.
-
-    stats     IN  (n_units, n_columns) float64
-    coords    IN  (n_units, 2) float64, integer-valued lattice coordinates
-    cell_unit IN  (L_r, L_c) int64, see :func:`smooth_gaussian`
-    geometry  IN  (4,) float64, see kernels.grid
-    kind      IN  int, a code from kernels.neighborhoods
-    sigma     IN  float, the radius
-    radius2   IN  float, units farther than this squared grid distance are
-                  skipped: ``sigma^2`` where h vanishes beyond sigma (bubble,
-                  gaussian_cutoff, triangle), a truncation elsewhere (see
-                  fastsom.training.batch.support_radius2)
-    out       OUT (n_units, n_columns) float64,
-                  ``out[u] = sum_{v: d2(u, v) <= radius2} h(d2(u, v), sigma) stats[v]``
-
-    Each unit visits only the lattice cells of the box around it that can
-    hold units within the radius, computes h on the fly, and sums in lattice
-    order: O(n_units * units in the box * n_columns) time, no memory beyond
-    ``out``. Parallel over units; each unit's sum is independent.
-    """
-    n_units, n_columns = stats.shape
-    n_lat_rows, n_lat_cols = cell_unit.shape
-    period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
-    # +1: a margin against rounding in the square root; h decides at the edge.
-    # (In float first: a huge radius must not overflow the integer cast.)
-    reach_r = int(min(float(n_lat_rows), math.sqrt(radius2 / weight_r) + 1.0))
-    reach_c = int(min(float(n_lat_cols), math.sqrt(radius2 / weight_c) + 1.0))
-    for u in prange(n_units):
-        ur = coords[u, 0]
-        uc = coords[u, 1]
-        for k in range(n_columns):
-            out[u, k] = 0.0
-        r_lo, r_hi = _window(int(ur), reach_r, n_lat_rows, period_r)
-        c_lo, c_hi = _window(int(uc), reach_c, n_lat_cols, period_c)
-        for rt in range(r_lo, r_hi):
-            r2 = (rt + n_lat_rows) % n_lat_rows
-            for ct in range(c_lo, c_hi):
-                v = cell_unit[r2, (ct + n_lat_cols) % n_lat_cols]
-                if v < 0:
-                    continue
-                d2 = position_d2(ur, uc, coords[v, 0], coords[v, 1], period_r, period_c, weight_r, weight_c)
-                if d2 > radius2:
-                    continue
-                f = neighborhood(kind, d2, sigma)
-                if f == 0.0:
-                    continue
-                for k in range(n_columns):
-                    out[u, k] += f * stats[v, k]
 
 
 @fast_jit

@@ -21,8 +21,6 @@ features, so every metric keeps a tight (vectorisable) inner loop.
 
 import math
 
-import numpy as np
-
 from .._jit import inline_jit
 
 EUCLIDEAN = 0
@@ -117,28 +115,6 @@ def vector_norm(y):
     for k in range(y.shape[0]):
         acc += y[k] * y[k]
     return math.sqrt(acc)
-
-
-@inline_jit
-def nearest_two(weights, x, metric):
-    """The best and second-best unit for vector x, scanning every unit.
-
-    Returns (best unit, its rank distance, second unit, its rank distance);
-    ties go to the lowest index. Unit 0 seeds the search (not -1 with
-    distance inf), so the answer is a valid unit even if every distance
-    overflowed; the second is -1 (distance inf) on a one-unit map.
-    """
-    x_norm = vector_norm(x)
-    best, best_d = 0, row_distance(metric, weights, 0, x, x_norm)
-    second, second_d = -1, np.inf
-    for u in range(1, weights.shape[0]):
-        d = row_distance(metric, weights, u, x, x_norm)
-        if d < best_d:
-            second, second_d = best, best_d
-            best, best_d = u, d
-        elif d < second_d or second < 0:
-            second, second_d = u, d
-    return best, best_d, second, second_d
 
 
 @inline_jit

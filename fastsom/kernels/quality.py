@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from .._jit import parallel_jit, prange
-from .bmu import CHUNK
+from .bmu import TASK_ROWS
 from .distances import row_distance, to_metric, vector_norm
 from .grid import position_d2
 from .neighborhoods import neighborhood
@@ -42,9 +42,9 @@ def distortion_terms(X, weights, bmu, coords, geometry, sigma, kind, metric, out
     n_samples = X.shape[0]
     n_units = weights.shape[0]
     period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
-    n_chunks = (n_samples + CHUNK - 1) // CHUNK
-    for c in prange(n_chunks):
-        for i in range(c * CHUNK, min(n_samples, (c + 1) * CHUNK)):
+    n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
+    for t in prange(n_tasks):
+        for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
             x = X[i]
             x_norm = vector_norm(x)
             br, bc = coords[bmu[i], 0], coords[bmu[i], 1]

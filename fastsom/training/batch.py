@@ -64,6 +64,8 @@ import numba
 import numpy as np
 
 from ..kernels import accumulate as _kernels
+from ..kernels import bmu as _bmu
+from ..kernels import smoothing as _smoothing
 from ..kernels.distances import COSINE, EUCLIDEAN
 from ..kernels.neighborhoods import GAUSSIAN, MEXICAN_HAT
 
@@ -129,9 +131,9 @@ def smooth(stats, coords, geometry, cell_unit, kind, sigma, out, scratch=None):
     if kind == GAUSSIAN:
         if scratch is None:
             scratch = np.empty((*cell_unit.shape, stats.shape[1]))
-        _kernels.smooth_gaussian(stats, coords, cell_unit, geometry, float(sigma), scratch, out)
+        _smoothing.smooth_gaussian(stats, coords, cell_unit, geometry, float(sigma), scratch, out)
     else:
-        _kernels.smooth_truncated(stats, coords, cell_unit, geometry, kind, float(sigma),
+        _smoothing.smooth_truncated(stats, coords, cell_unit, geometry, kind, float(sigma),
                                   float(support_radius2(kind, sigma)), out)
     return out
 
@@ -216,7 +218,7 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
         totals.fill(0.0)
         if gemm:
             with _numba_threads(n_threads):
-                _kernels.squared_norms(weights, unit_term)
+                _bmu.squared_norms(weights, unit_term)
             if metric == COSINE:
                 norms = np.sqrt(unit_term)
                 np.divide(1.0, norms, out=unit_term, where=norms > 0)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import topology as grid_module
 from .._validation import check_magnitude, check_option, check_X
-from ..kernels.sweep import online_fast, online_parallel, online_strict
+from ..kernels.sweep import OnlineState, online_fast, online_parallel, online_strict
 from ..options import DISTANCES, NEIGHBORHOODS
 from .plan import SampleOrder
 
@@ -118,8 +118,8 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
         errors[:3] = 0.0  # errors[3] carries the pending BMU's distance across blocks
         block_state = np.array([0, state[1], state[2]], dtype=np.int64)
         try:
-            kernel(X, weights, coords, geometry, samples, learning_rate, sigma, kind, metric,
-                   float(max_d2) if track else -1.0, stop - start, block_state, out, errors, *extra)
+            kernel(X, weights, grid_module.Grid(coords, geometry), samples, learning_rate, sigma, kind, metric,
+                   float(max_d2) if track else -1.0, stop - start, OnlineState(block_state, errors), out, *extra)
         finally:  # the weights moved iff block_state says so: keep state in step even on Ctrl-C
             state[1], state[2] = block_state[1], block_state[2]
             state[0] = start + block_state[0]
