@@ -25,7 +25,9 @@ Layout, top-down (each module imports only from the rows below it):
 ``_validation``
 ``kernels/``           Numba kernels, grouped by what they compute: ``sweep``
                        (fused online), ``accumulate`` (batch BMUs and
-                       statistics), ``bmu`` (the BMU rule), ``quality``,
+                       statistics), ``smoothing`` (the batch map's H S),
+                       ``bmu`` (the BMU rule and its searches),
+                       ``covariance`` (the PCA start), ``quality``,
                        ``distances``, ``grid``, ``neighborhoods``. No
                        validation, no allocation in hot loops.
 ``_jit``               Every numba option.
