@@ -283,3 +283,57 @@ sys.exit(main(["info", "m.npz"]))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (130, "fastsom: interrupted\n")
+
+
+def test_the_array_metrics_refuse_what_would_crash_a_kernel():
+    """metrics.quantization_error(10 x 3, 4 x 20,000,000) segfaulted; a 3-D map gave a numba TypingError."""
+    from fastsom.analysis import metrics
+
+    # The crash case in a child: a regression must fail this test, not kill the run.
+    crash = ("import numpy as np\nfrom fastsom.analysis import metrics\n"
+             "metrics.quantization_error(np.random.random((10, 3)), np.random.random((4, 20_000_000)))")
+    done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "ValueError: X (float64, 3 features) must match weights" in done.stderr
+    X = np.random.default_rng(0).random((10, 3))
+    with pytest.raises(ValueError, match="weights must be a 2-D float32 or float64 ndarray"):
+        metrics.quantization_error(X, np.zeros((2, 2, 3)))
+    with pytest.raises(ValueError, match="must match weights"):
+        metrics.quantization_error(X.astype(np.float32), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        metrics.best_two_units(np.asfortranarray(X), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="coords must be"):
+        metrics.topographic_error(X, np.zeros((4, 3)), np.zeros((3, 2)), np.zeros(4), 2.0)
+    with pytest.raises(ValueError, match="metric=7"):
+        metrics.distances(X, np.zeros((4, 3)), 7)
+    with pytest.raises(ValueError, match="bmu and labels must be 1-D"):
+        metrics.bmu_purity([], [])
+
+
+def test_transform_holds_one_table(X):
+    import tracemalloc
+
+    som = SOM(10, 10, n_iterations=100, random_state=0).fit(X)
+    big = np.random.default_rng(1).random((20_000, 3))
+    som.transform(big[:10])  # compiled before measuring
+    tracemalloc.start()
+    try:
+        table = som.transform(big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.25 * table.nbytes, f"peak {peak / table.nbytes:.2f} x the result"
+
+
+def test_pca_start_on_few_samples_and_many_features_stays_small():
+    """init='pca' on 50 x 6,000 took 40 s and 1.6 GB (a full covariance and eigh for two components)."""
+    import tracemalloc
+
+    X = np.random.default_rng(0).random((50, 6000))
+    tracemalloc.start()
+    try:
+        som = SOM(4, 4, algorithm="batch", n_epochs=1, init="pca").fit(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.isfinite(som.weights_).all()
+    assert peak < 64 * 2**20, f"peak {peak / 2**20:.0f} MiB"  # a 6,000^2 covariance alone is 275 MiB

@@ -1,10 +1,16 @@
 """Map quality measures and BMU queries on a weight matrix.
 
-Guts of the estimator's methods: no input validation here. ``X`` must be a
-finite C-contiguous array of the weights' dtype, ``weights`` the
-(n_units, n_features) matrix, ``metric`` a code from
-:data:`fastsom.options.DISTANCES`. Results depend only on the data, never
-on the number of threads.
+The estimator's methods (``som.predict``, ``som.quantization_error``, ...)
+are the way to use these: they validate X fully (finite values, feature
+names) and pass the fitted map's grid and metric. Called directly, each
+function here checks what would make a kernel read out of bounds or fail to
+compile (shapes, dtypes, contiguity, matching features, codes and grids)
+and raises one ValueError naming the argument; it does not scan X for NaN.
+``X`` is (n_samples, n_features), ``weights`` (n_units, n_features), both
+C-contiguous float32 or float64 of one dtype; ``metric`` a code from
+:data:`fastsom.options.DISTANCES`; ``coords`` and ``geometry`` as
+:func:`fastsom.topology.make_grid` makes them. Results depend only on the
+data, never on the number of threads.
 """
 
 import numpy as np
@@ -12,6 +18,7 @@ import numpy as np
 from ..kernels import bmu as _bmu
 from ..kernels import quality as _quality
 from ..kernels.distances import EUCLIDEAN
+from ..options import DISTANCES, NEIGHBORHOODS
 from ..training.batch import default_chunk_size
 
 #: A query's chunk holds at most this share of its samples (and at most the
@@ -21,6 +28,31 @@ from ..training.batch import default_chunk_size
 #: (70,000 x 784 on 20x20, 2 busy cores: 0.87 s in chunks of 1,310 rows,
 #: 0.68 s in chunks of 2,621, against 0.64 s for the GEMM + argmin floor).
 QUERY_CHUNK_SHARE = 32
+
+
+def check_map_arrays(X, weights, metric, coords=None, geometry=None):
+    """Refuse arrays a kernel cannot take safely (see the module docstring); one ValueError naming the argument."""
+    arrays = [("weights", weights, 2)] + ([] if X is None else [("X", X, 2)])
+    for name, array, ndim in arrays:
+        if not isinstance(array, np.ndarray) or array.ndim != ndim or array.dtype not in (np.float32, np.float64):
+            raise ValueError(f"{name} must be a {ndim}-D float32 or float64 ndarray; got "
+                             f"{getattr(array, 'dtype', type(array).__name__)} of shape {np.shape(array)}")
+        if not array.flags.c_contiguous:
+            raise ValueError(f"{name} must be C-contiguous (np.ascontiguousarray({name}))")
+    if weights.shape[0] < 1 or weights.shape[1] < 1:
+        raise ValueError(f"weights must have at least one unit and one feature; got shape {weights.shape}")
+    if X is not None and (X.dtype != weights.dtype or X.shape[1] != weights.shape[1]):
+        raise ValueError(f"X ({X.dtype}, {X.shape[1]} features) must match weights ({weights.dtype}, "
+                         f"{weights.shape[1]} features)")
+    if isinstance(metric, bool) or metric not in DISTANCES.values():
+        raise ValueError(f"metric={metric!r} must be a code of fastsom.options.DISTANCES: {DISTANCES}")
+    if coords is not None and not (isinstance(coords, np.ndarray) and coords.dtype == np.float64
+                                   and coords.shape == (weights.shape[0], 2) and coords.flags.c_contiguous):
+        raise ValueError(f"coords must be a C-contiguous float64 array of shape ({weights.shape[0]}, 2), one "
+                         "position per unit (fastsom.topology.make_grid)")
+    if geometry is not None and not (isinstance(geometry, np.ndarray) and geometry.dtype == np.float64
+                                     and geometry.shape == (4,)):
+        raise ValueError("geometry must be a float64 array of shape (4,) (fastsom.topology.make_grid)")
 
 
 def best_two_units(X, weights, metric=EUCLIDEAN):
@@ -41,6 +73,7 @@ def best_two_units(X, weights, metric=EUCLIDEAN):
     second : ndarray (n_samples,) int64, -1 on a one-unit map
     dist_second : ndarray (n_samples,) float64, inf on a one-unit map
     """
+    check_map_arrays(X, weights, metric)
     n_samples = X.shape[0]
     n_units = weights.shape[0]
     bmu = np.empty(n_samples, dtype=np.int64)
@@ -81,18 +114,23 @@ def to_metric(metric, rank_distances):
 
 def distances(X, weights, metric=EUCLIDEAN):
     """Distance of every sample to every unit in the metric, (n_samples, n_units) float64."""
+    check_map_arrays(X, weights, metric)
     out = np.empty((X.shape[0], weights.shape[0]), dtype=np.float64)
     _bmu.rank_distances(X, weights, metric, out)
-    return to_metric(metric, out)
+    if metric == EUCLIDEAN:
+        np.sqrt(out, out=out)  # in place: the result is the only n_samples x n_units array
+    return out
 
 
 def quantization_error(X, weights, metric=EUCLIDEAN):
     """Mean distance, in the metric, from each sample to its BMU's weight vector."""
-    return float(np.mean(to_metric(metric, best_two_units(X, weights, metric)[1])))
+    # Rounding can take a cosine distance a hair below 0 (float32 dot products): a distance is >= 0.
+    return float(np.mean(np.maximum(to_metric(metric, best_two_units(X, weights, metric)[1]), 0.0)))
 
 
 def topographic_error(X, weights, coords, geometry, max_d2, metric=EUCLIDEAN):
     """Share of samples whose two best units are farther apart than ``max_d2`` on the grid."""
+    check_map_arrays(X, weights, metric, coords, geometry)
     if weights.shape[0] < 2:
         raise ValueError("topographic_error needs a map of at least 2 units; this map has 1")
     bmu, _, second, _ = best_two_units(X, weights, metric)
@@ -110,6 +148,9 @@ def distortion(X, weights, coords, geometry, sigma, kind, metric=EUCLIDEAN):
     of zero width (``bubble``, sigma < 1) it is the mean squared
     quantization error.
     """
+    check_map_arrays(X, weights, metric, coords, geometry)
+    if isinstance(kind, bool) or kind not in NEIGHBORHOODS.values():
+        raise ValueError(f"kind={kind!r} must be a code of fastsom.options.NEIGHBORHOODS: {NEIGHBORHOODS}")
     bmu = best_two_units(X, weights, metric)[0]
     terms = np.empty(X.shape[0], dtype=np.float64)
     _quality.distortion_terms(X, weights, bmu, coords, geometry, float(sigma), kind, metric, terms)
@@ -128,6 +169,7 @@ def topographic_product(weights, coords, geometry, metric=EUCLIDEAN):
     unit index. nan when two units have identical weights (a ratio 0/0).
     Cost O(n_units^2 log n_units), memory O(n_units) per thread.
     """
+    check_map_arrays(None, weights, metric, coords, geometry)
     n_units = weights.shape[0]
     if n_units < 2:
         raise ValueError("the topographic product needs a map of at least 2 units; this map has 1")
@@ -151,7 +193,13 @@ def bmu_purity(bmu, labels):
     labels : ndarray (n_samples,) of hashable labels
     """
     bmu = np.asarray(bmu)
-    _, codes = np.unique(np.asarray(labels), return_inverse=True)
+    labels = np.asarray(labels)
+    if bmu.ndim != 1 or labels.shape != bmu.shape or len(bmu) == 0:
+        raise ValueError(f"bmu and labels must be 1-D, of one equal length >= 1; got shapes {bmu.shape} and "
+                         f"{labels.shape}")
+    if bmu.dtype.kind not in "iu" or bmu.min() < 0:
+        raise ValueError("bmu must hold unit indices (integers >= 0)")
+    _, codes = np.unique(labels, return_inverse=True)
     counts = np.zeros((int(bmu.max()) + 1, int(codes.max()) + 1), dtype=np.int64)
     np.add.at(counts, (bmu, codes), 1)
     return float(counts.max(axis=1).sum() / len(bmu))
