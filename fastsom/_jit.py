@@ -83,12 +83,14 @@ machine code; two distinct entry points have two distinct cache entries, and
 numba-IR inlining makes the body take the caller's flags.
 """
 
+import contextlib
 import hashlib
 import os
 import sys
 from pathlib import Path
 
 from numba import config, njit, prange  # noqa: F401  (prange re-exported for kernels)
+from numba.core.caching import FunctionCache
 
 FASTMATH_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
@@ -168,11 +170,37 @@ def _kernel_jit(**options):
         saved = config.CACHE_DIR
         config.CACHE_DIR = str(CACHE_DIR)
         try:
-            return decorate(func)
+            dispatcher = decorate(func)
+            # numba's Dispatcher keeps its cache in ``_cache`` (numba 0.59-0.68);
+            # the same FunctionCache, repairing itself (see _RepairingCache).
+            dispatcher._cache = _RepairingCache(dispatcher.py_func)
+            return dispatcher
         finally:
             config.CACHE_DIR = saved
 
     return cached
+
+
+class _RepairingCache(FunctionCache):
+    """numba's cache, reading a damaged cache file as a miss and removing it.
+
+    A truncated or corrupted index or object file (a full disk, a killed
+    process, a copy gone wrong) made numba raise an UnpicklingError in every
+    later process until the folder was deleted by hand (issue 10, item 19).
+    numba routes every load and save through this guard; here any failure
+    to read the cache drops the function's index, so numba compiles afresh
+    and the next save writes a sound one. The cache only saves time: losing
+    an entry is always safe.
+    """
+
+    @contextlib.contextmanager
+    def _guard_against_spurious_io_errors(self):
+        try:
+            with super()._guard_against_spurious_io_errors():
+                yield
+        except Exception:  # whatever a damaged file makes pickle or numba raise
+            with contextlib.suppress(OSError):
+                os.unlink(self._cache_file._index_path)
 
 
 #: Exact IEEE semantics: the tutorial's arithmetic, operation for operation.

@@ -337,3 +337,24 @@ def test_pca_start_on_few_samples_and_many_features_stays_small():
         tracemalloc.stop()
     assert np.isfinite(som.weights_).all()
     assert peak < 64 * 2**20, f"peak {peak / 2**20:.0f} MiB"  # a 6,000^2 covariance alone is 275 MiB
+
+
+@pytest.mark.slow
+def test_a_damaged_kernel_cache_is_repaired_not_fatal(tmp_path):
+    """A truncated numba cache file made every later run fail with an UnpicklingError."""
+    script = ("import numpy as np\nfrom fastsom import SOM\n"
+              "print(SOM(2, 2, n_iterations=20, random_state=0).fit(np.random.default_rng(0).random((9, 2))).n_iter_)")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "PYTHONPATH": os.getcwd()}
+    env.pop("NUMBA_CACHE_DIR", None)
+
+    def run():
+        return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
+
+    assert run().stdout.strip() == "20"
+    damaged = [path for path in tmp_path.rglob("*") if path.suffix in (".nbi", ".nbc")]
+    assert damaged, "nothing was cached: the test proves nothing"
+    for path in damaged:
+        path.write_bytes(path.read_bytes()[:20])
+    for _ in range(2):  # recompiles past the damage, then loads the repaired cache
+        done = run()
+        assert (done.returncode, done.stdout.strip()) == (0, "20"), done.stderr[-2000:]
