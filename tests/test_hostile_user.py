@@ -358,3 +358,18 @@ def test_a_damaged_kernel_cache_is_repaired_not_fatal(tmp_path):
     for _ in range(2):  # recompiles past the damage, then loads the repaired cache
         done = run()
         assert (done.returncode, done.stdout.strip()) == (0, "20"), done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("offset, dtype", [(1e5, "float32"), (1e8, "float64")])
+def test_batch_training_far_from_the_origin_keeps_its_map_and_reports_true_errors(offset, dtype):
+    """float32 data at 1e4 (float64 at 1e7) lost their map, and history_ reported a QE of 0.0000."""
+    X = np.random.default_rng(0).random((2000, 3))
+    near = SOM(6, 6, algorithm="batch", n_epochs=5, init="pca", dtype=dtype, random_state=0,
+               callbacks=[lambda info: None]).fit(X.astype(dtype))
+    far = SOM(6, 6, algorithm="batch", n_epochs=5, init="pca", dtype=dtype, random_state=0,
+              callbacks=[lambda info: None]).fit((X + offset).astype(dtype))
+    Y = (X + offset).astype(dtype)
+    assert far.quantization_error(Y) == pytest.approx(near.quantization_error(X.astype(dtype)), rel=0.05)
+    reported = [info["quantization_error"] for info in far.history_]
+    expected = [info["quantization_error"] for info in near.history_]
+    np.testing.assert_allclose(reported, expected, rtol=0.05, err_msg="history_ reports the real errors")
