@@ -75,9 +75,9 @@ def make_plan(n_rows, n_cols, n_features, n_samples, n_iterations, random_state=
     """
     rng = np.random.default_rng(random_state)
     initial_weights = rng.random((n_rows, n_cols, n_features))
-    sample_indices = rng.integers(0, n_samples, size=n_iterations, dtype=np.int64)
+    sample_indices = _draw_order(rng, n_samples, n_iterations)
     n_units = n_rows * n_cols
-    init_indices = rng.choice(n_samples, size=n_units, replace=n_samples < n_units).astype(np.int64)
+    init_indices = _draw_init_rows(rng, n_samples, n_units)
     return TrainingPlan(initial_weights, sample_indices, init_indices)
 
 
@@ -118,7 +118,7 @@ class SampleOrder:
         if start != self._first:
             raise ValueError(f"blocks are taken in order: expected start {self._first}, got {start}")
         have = self._first + len(self._drawn)
-        fresh = self._rng.integers(0, self.n_samples, size=max(0, end - have), dtype=np.int64)
+        fresh = _draw_order(self._rng, self.n_samples, max(0, end - have))
         block = np.concatenate([self._drawn[: end - self._first], fresh])
         self._first = stop
         self._drawn = block[stop - start:]
@@ -175,9 +175,22 @@ def start_plan(rng, n_rows, n_cols, n_features, n_samples, n_iterations, init, d
     order = SampleOrder(copy.deepcopy(rng), n_samples, n_iterations)
     # Past the order to the init rows, without keeping the order.
     for lo in range(0, n_iterations, DRAW_CHUNK):
-        rng.integers(0, n_samples, size=min(DRAW_CHUNK, n_iterations - lo), dtype=np.int64)
-    init_indices = rng.choice(n_samples, size=n_units, replace=n_samples < n_units).astype(np.int64)
+        _draw_order(rng, n_samples, min(DRAW_CHUNK, n_iterations - lo))
+    init_indices = _draw_init_rows(rng, n_samples, n_units)
     return StartedPlan(initial_weights, order, init_indices, rng)
+
+
+# How each part of the plan is drawn, written once: make_plan and the lazy
+# start_plan / SampleOrder must consume the generator identically.
+
+def _draw_order(rng, n_samples, n_iterations):
+    """The sample of each of ``n_iterations`` iterations (the tutorial's randint, in one call)."""
+    return rng.integers(0, n_samples, size=n_iterations, dtype=np.int64)
+
+
+def _draw_init_rows(rng, n_samples, n_units):
+    """Rows of X for ``init="sample"``: distinct unless X has fewer rows than the map has units."""
+    return rng.choice(n_samples, size=n_units, replace=n_samples < n_units).astype(np.int64)
 
 
 def _skip_uniform(rng, n_values):
