@@ -57,8 +57,9 @@ def _add_data_options(parser):
 
 
 def _add_train(subparsers):
-    train = subparsers.add_parser("train", help="train a map on a CSV, .npy or Parquet file",
-                                description="Train a map on the numeric columns of a data file and write the model.")
+    train = subparsers.add_parser(
+        "train", help="train a map on a CSV, .npy or Parquet file",
+        description="Train a map on the numeric columns of a data file and write the model.")
     train.add_argument("data", metavar="DATA", help="a .csv, .tsv, .npy or .parquet file, one sample per row")
     train.add_argument("--rows", type=_positive_int, required=True, help="map rows")
     train.add_argument("--cols", type=_positive_int, required=True, help="map columns")
@@ -84,8 +85,8 @@ def _add_train(subparsers):
 
 def _add_predict(subparsers):
     predict = subparsers.add_parser("predict", help="best matching unit of every row of a data file",
-                                  description="Write, as CSV, the grid row and column of each sample's best "
-                                              "matching unit and its distance to it.")
+                                    description="Write, as CSV, the grid row and column of each sample's best "
+                                                "matching unit and its distance to it.")
     predict.add_argument("model", metavar="MODEL", help="a model file written by fastsom train")
     predict.add_argument("data", metavar="DATA", help="a .csv, .tsv, .npy or .parquet file")
     predict.add_argument("-o", "--output", metavar="OUT.csv", help="CSV to write (default: standard output)")
@@ -125,8 +126,8 @@ def _add_demo(subparsers):
 
 def _add_plot(subparsers):
     parser = subparsers.add_parser("plot", help="draw a model's U-matrix, hits, component planes or labelled samples",
-                                 description="Write PNG pictures of a model file: PREFIX-umatrix.png, "
-                                             "PREFIX-hits.png, PREFIX-components.png, PREFIX-samples.png.")
+                                   description="Write PNG pictures of a model file: PREFIX-umatrix.png, "
+                                               "PREFIX-hits.png, PREFIX-components.png, PREFIX-samples.png.")
     parser.add_argument("model", metavar="MODEL", help="a model file written by fastsom train")
     parser.add_argument("--umatrix", action="store_true", help="mean distance of each unit to its neighbours")
     parser.add_argument("--hits", action="store_true", help="samples of --data won by each unit")
