@@ -6,11 +6,15 @@ e.g. ``n_rows=0 must be >= 1``; string options list the valid choices.
 
 import numbers
 import os
+import sys
 import warnings
 
 import numpy as np
 
 from .options import DTYPES
+
+#: fastsom's folder: frames in files under it are not the user's.
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def check_int(name, value, minimum):
@@ -177,7 +181,22 @@ def feature_names(X):
     return None
 
 
-def check_feature_names(X, fitted, reset, owner="SOM", stacklevel=3):
+def user_stacklevel():
+    """``stacklevel`` for a ``warnings.warn`` in the calling function: the first frame outside fastsom.
+
+    Counted, not passed down: the depth from a public method to the warning
+    changes with decorators (fastsom._threads.within_n_jobs) and with methods
+    calling methods (hit_counts -> predict).
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def check_feature_names(X, fitted, reset, owner="SOM"):
     """scikit-learn's feature-name rules; returns X's names (or None).
 
     ``reset`` (fit): the names are simply returned. Otherwise they must
@@ -192,8 +211,8 @@ def check_feature_names(X, fitted, reset, owner="SOM", stacklevel=3):
                          f"fitted with {list(fitted)}, got {list(names)}")
     if fitted is not None and names is None:
         warnings.warn(f"X does not have valid feature names, but {owner} was fitted with feature names",
-                      UserWarning, stacklevel=stacklevel)
+                      UserWarning, stacklevel=user_stacklevel())
     if fitted is None and names is not None:
         warnings.warn(f"X has feature names, but {owner} was fitted without feature names", UserWarning,
-                      stacklevel=stacklevel)
+                      stacklevel=user_stacklevel())
     return names

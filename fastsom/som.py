@@ -271,22 +271,21 @@ class SOM(MapQueries, ParamsMixin):
         if "settings_" not in vars(self):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit(X) first")
 
-    def _validate_X(self, X, reset, dtype=None, stacklevel=3):
+    def _validate_X(self, X, reset, dtype=None):
         """check_X plus scikit-learn's feature-name rules; returns (X, its column names or None).
 
         ``reset`` (a new map): names are returned, not stored (``_set_fitted``
-        stores them once the fit is sure to go ahead). ``stacklevel``:
-        warnings point at the user's line.
+        stores them once the fit is sure to go ahead).
         """
         fitted = None if reset else getattr(self, "feature_names_in_", None)
-        names = check_feature_names(X, fitted, reset, type(self).__name__, stacklevel + 1)
+        names = check_feature_names(X, fitted, reset, type(self).__name__)
         if reset:
             return check_X(X, dtype, owner=type(self).__name__), names
         return check_X(X, self.settings_.dtype, n_features=self.n_features_in_, owner=type(self).__name__), names
 
     def _check_X_fitted(self, X):
         self._check_fitted()
-        return self._validate_X(X, reset=False, stacklevel=4)[0]
+        return self._validate_X(X, reset=False)[0]
 
     # ------------------------------------------------------------- training
 
