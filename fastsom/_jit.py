@@ -60,6 +60,16 @@ another gives the same bits (compiled under ``workqueue`` with 2 threads, loaded
 with 1 and with 2: identical maps; ``tests/test_jit_policy.py`` checks 2
 threads then 1).
 
+Serial twins
+------------
+Every ``parallel_jit`` kernel is compiled a second time without
+``parallel`` (``prange`` then runs as ``range``), from a copy of the
+function named ``<name>_serial`` so that its cache files are its own: a
+forked child, ``n_jobs=1`` and a thread that must not enter numba's layer
+run the twin (the policy is in :mod:`fastsom._threads`). The twins are
+cached like the rest and add no compile time to a process that never calls
+them.
+
 Turning caching off
 -------------------
 ``FASTSOM_NO_CACHE=1`` (any value but empty or ``0``) compiles every kernel
@@ -87,10 +97,13 @@ import contextlib
 import hashlib
 import os
 import sys
+import types
 from pathlib import Path
 
 from numba import config, njit, prange  # noqa: F401  (prange re-exported for kernels)
 from numba.core.caching import FunctionCache
+
+from ._threads import ThreadedKernel
 
 FASTMATH_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
@@ -209,8 +222,48 @@ strict_jit = _kernel_jit(nogil=True, fastmath=False)
 #: Reassociation and contraction allowed (vectorised reductions, FMA).
 fast_jit = _kernel_jit(nogil=True, fastmath=FASTMATH_FLAGS)
 
-#: Parallel kernels over explicit chunks with private buffers.
-parallel_jit = _kernel_jit(nogil=True, parallel=True, fastmath=FASTMATH_FLAGS)
+_parallel_entry = _kernel_jit(nogil=True, parallel=True, fastmath=FASTMATH_FLAGS)
+_parallel_entry_ordered = _kernel_jit(nogil=True, parallel=True, fastmath=FASTMATH_FLAGS - {"reassoc"})
+_fast_ordered_jit = _kernel_jit(nogil=True, fastmath=FASTMATH_FLAGS - {"reassoc"})
+
+
+def _serial_twin(func):
+    """A copy of ``func`` named ``<name>_serial``: numba caches it in files of its own.
+
+    numba names a function's cache files after its qualified name and line,
+    and its key leaves out the ``parallel`` flag: compiled from ``func``
+    itself, the serial twin would load the parallel machine code.
+    """
+    twin = types.FunctionType(func.__code__, func.__globals__, f"{func.__name__}_serial", func.__defaults__,
+                              func.__closure__)
+    twin.__qualname__ = f"{func.__qualname__}_serial"
+    twin.__module__ = func.__module__
+    twin.__doc__ = func.__doc__
+    return twin
+
+
+def parallel_jit(func=None, *, reassociate=True):
+    """Parallel kernels over explicit chunks with private buffers, and their serial twins.
+
+    Returns a :class:`fastsom._threads.ThreadedKernel`: each call runs the
+    parallel entry point or the serial twin (``prange`` as ``range``) as
+    fastsom's threading policy allows (see :mod:`fastsom._threads`: n_jobs,
+    fork, thread-safety of numba's layer). The two must give the same bits;
+    ``tests/test_threads.py`` compares them kernel by kernel.
+
+    ``reassociate=False`` drops ``reassoc`` from both. With it, LLVM
+    reordered the smoothing's sums across lattice rows differently in the
+    serial twin than in the parallel loop body (last-bit differences on a
+    6x7 hexagonal torus at sigma 1.87; without ``reassoc`` the two agree).
+    Loops whose vectorisation needs no reassociation (elementwise over
+    columns, like the smoothing's) lose nothing by it.
+    """
+    if func is None:
+        return lambda func: parallel_jit(func, reassociate=reassociate)
+    if reassociate:
+        return ThreadedKernel(_parallel_entry(func), fast_jit(_serial_twin(func)))
+    return ThreadedKernel(_parallel_entry_ordered(func), _fast_ordered_jit(_serial_twin(func)))
+
 
 #: Small helpers whose body should take the flags of the kernel that calls them.
 inline_jit = njit(inline="always")

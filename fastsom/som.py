@@ -10,6 +10,7 @@ everything after ``fit`` reads that.
 
 import numpy as np
 
+from . import _threads
 from ._params import ParamsMixin
 from ._validation import check_feature_names, check_magnitude, check_memory, check_X
 from .analysis.queries import MapQueries
@@ -97,12 +98,16 @@ class SOM(MapQueries, ParamsMixin):
     dtype : {"float64", "float32"}, default "float64"
         Precision of the weights and of training (batch sums are float64).
     n_jobs : int or None, default None
-        Online: threads sharing each iteration's sweep (-1 = all numba
-        threads). None = 1: the online algorithm needs one barrier per
-        iteration, which wins 1.7-1.9x on large maps of an idle machine but
-        stalls badly when other processes hold the cores. Results are the
-        same bit for bit. Batch training always uses numba's threads (its
-        parallel work is coarse-grained).
+        Caps the threads of every kernel this estimator runs, in training
+        and in queries (read at each call). ``1``: one thread, and numba's
+        threads are never started; ``-1``: all of numba's threads. ``None``:
+        batch training and queries use numba's thread count
+        (``NUMBA_NUM_THREADS`` or ``numba.set_num_threads``), online training
+        one thread -- its parallel sweep needs one barrier per iteration,
+        which wins 1.7-1.9x on large maps of an idle machine but stalls
+        badly when other processes hold the cores. Results are the same bit
+        for bit on any number of threads. Forked children and threads are
+        safe; see :mod:`fastsom._threads` for the policy.
     callbacks : callable or list of callables, optional
         Called after every block of iterations (online, a fraction of a
         second of work) or every epoch (batch) with a dict: ``step``,
@@ -289,6 +294,7 @@ class SOM(MapQueries, ParamsMixin):
 
     # ------------------------------------------------------------- training
 
+    @_threads.within_n_jobs
     def fit(self, X, y=None):
         """Train the map on X from a fresh start.
 
@@ -309,6 +315,7 @@ class SOM(MapQueries, ParamsMixin):
         self._train(X, order if settings.online else None, first_step=0)
         return self
 
+    @_threads.within_n_jobs
     def partial_fit(self, X, y=None):
         """Continue training on X without resetting the map or the schedules.
 

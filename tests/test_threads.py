@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from fastsom import SOM, topology
+from fastsom import SOM, _threads, topology
 from fastsom.kernels.sweep import OnlineState, online_fast, online_parallel, online_strict
 from fastsom.options import DISTANCES, NEIGHBORHOODS
 from fastsom.training import batch, online
@@ -69,9 +69,11 @@ def run(online_case, kernel, *extra):
 
 
 @pytest.mark.parametrize("n_chunks", [1, 2, 3, 7, 35])
-def test_parallel_kernel_equals_serial_kernel_for_any_chunking(online_case, n_chunks):
+@pytest.mark.parametrize("entry", ["parallel", "serial"], ids=["parallel_entry", "serial_twin"])
+def test_parallel_kernel_equals_serial_kernel_for_any_chunking(online_case, n_chunks, entry):
+    # The serial twin (fastsom._threads) runs in forked children, under n_jobs=1, ...
     serial_w, serial_bmus = run(online_case, online_fast)
-    parallel_w, parallel_bmus = run(online_case, online_parallel, n_chunks)
+    parallel_w, parallel_bmus = run(online_case, getattr(online_parallel, entry), n_chunks)
     np.testing.assert_array_equal(parallel_bmus, serial_bmus, err_msg=f"n_chunks={n_chunks}")
     np.testing.assert_array_equal(parallel_w, serial_w, err_msg=f"n_chunks={n_chunks}")
 
@@ -99,7 +101,7 @@ def test_online_map_is_the_same_on_one_and_n_threads(wide_X, n_jobs):
 
 
 def test_threads_are_opt_in_and_only_for_large_maps(monkeypatch):
-    monkeypatch.setattr(numba, "get_num_threads", lambda: 4)
+    monkeypatch.setattr(_threads, "available_threads", lambda: 4)
     assert online.choose_kernel(400, 784, strict=False, n_jobs=-1) == (online_parallel, (4,))
     assert online.choose_kernel(400, 784, strict=False, n_jobs=2) == (online_parallel, (2,))
     assert online.choose_kernel(400, 784, strict=False, n_jobs=8) == (online_parallel, (4,))
@@ -139,6 +141,29 @@ def test_batch_map_and_history_are_the_same_on_one_and_n_numba_threads(monkeypat
         maps[n] = (som.weights_.copy(), som.history_)
     assert_array_equal(maps[1][0], maps[all_threads][0], err_msg=f"weights, 1 vs {all_threads} threads")
     assert maps[1][1] == maps[all_threads][1], f"per-epoch errors, 1 vs {all_threads} threads"
+
+
+# ---------------------------------------------------------------------------
+# Queries and the PCA start: the serial twins against the parallel kernels
+# ---------------------------------------------------------------------------
+
+@needs_threads
+@pytest.mark.parametrize("distance", ["euclidean", "manhattan", "cosine"])
+def test_queries_and_pca_start_are_the_same_with_n_jobs_1_and_all_threads(make_X, distance):
+    # n_jobs=1 runs every kernel's serial twin; -1 the parallel entries.
+    # 130 samples and 9x11 units: more than one task of rows and of units.
+    X = make_X(n_samples=130, n_features=7, seed=8)
+    answers = {}
+    for n_jobs in (1, -1):
+        som = SOM(9, 11, algorithm="batch", n_epochs=2, init="pca", distance=distance, topology="hexagonal",
+                  n_jobs=n_jobs, random_state=0).fit(X)
+        bmus, distances = som.predict(X, return_distance=True)
+        answers[n_jobs] = {"weights": som.weights_.copy(), "bmus": bmus, "distances": distances,
+                           "transform": som.transform(X), "qe": som.quantization_error(X),
+                           "te": som.topographic_error(X), "distortion": som.distortion(X),
+                           "product": som.topographic_product(), "umatrix": som.umatrix()}
+    for name, value in answers[1].items():
+        np.testing.assert_array_equal(value, answers[-1][name], err_msg=name)
 
 
 # ---------------------------------------------------------------------------

@@ -4,11 +4,15 @@
 (:mod:`fastsom.som`). It reads only what ``fit`` froze: ``settings_`` (grid,
 metric, neighbourhood) and the weights buffer ``_weights`` (n_units,
 n_features); the host class provides ``_check_fitted`` and
-``_check_X_fitted`` (validation of X against the fitted map).
+``_check_X_fitted`` (validation of X against the fitted map). One
+exception: the threads a query's kernels may use follow the estimator's
+*current* ``n_jobs``, a resource rather than part of the fitted map, so
+``set_params(n_jobs=1)`` takes effect without refitting.
 """
 
 import numpy as np
 
+from .. import _threads
 from .._validation import check_option, check_positive
 from ..options import NEIGHBORHOODS
 from . import metrics, summaries
@@ -17,6 +21,7 @@ from . import metrics, summaries
 class MapQueries:
     """Queries of a fitted map; mixed into :class:`fastsom.SOM`."""
 
+    @_threads.within_n_jobs
     def predict(self, X, return_distance=False):
         """Best matching unit of each sample.
 
@@ -39,6 +44,7 @@ class MapQueries:
         bmu, rank_distance = metrics.best_two_units(X, self._weights, self.settings_.metric)[:2]
         return (bmu, metrics.to_metric(self.settings_.metric, rank_distance)) if return_distance else bmu
 
+    @_threads.within_n_jobs
     def transform(self, X):
         """Distance of each sample to every unit, in the map's ``distance`` metric.
 
@@ -53,6 +59,7 @@ class MapQueries:
         X = self._check_X_fitted(X)
         return metrics.distances(X, self._weights, self.settings_.metric)
 
+    @_threads.within_n_jobs
     def quantization_error(self, X):
         """Mean distance between each sample and its BMU's weights, in the ``distance`` metric."""
         X = self._check_X_fitted(X)
@@ -62,6 +69,7 @@ class MapQueries:
         """Minus the quantization error (higher is better, as scikit-learn's scorers expect)."""
         return -self.quantization_error(X)
 
+    @_threads.within_n_jobs
     def topographic_error(self, X, connectivity=None):
         """Share of samples whose best and second-best units are not grid neighbours.
 
@@ -84,6 +92,7 @@ class MapQueries:
         X = self._check_X_fitted(X)
         return metrics.topographic_error(X, self._weights, *self.settings_.grid, max_d2, self.settings_.metric)
 
+    @_threads.within_n_jobs
     def distortion(self, X, sigma=None, neighborhood=None):
         """The SOM's energy: mean over samples of sum_u h(bmu, u) * d(x, w_u)^2.
 
@@ -109,6 +118,7 @@ class MapQueries:
         X = self._check_X_fitted(X)
         return metrics.distortion(X, self._weights, *settings.grid, sigma, kind, settings.metric)
 
+    @_threads.within_n_jobs
     def topographic_product(self):
         """Bauer and Pawelzik's topographic product of the map (no data needed).
 
@@ -122,6 +132,7 @@ class MapQueries:
 
     # ----------------------------------------------------------- summaries
 
+    @_threads.within_n_jobs
     def umatrix(self, connectivity=None):
         """Mean distance from each unit's weights to its grid neighbours', (n_rows, n_cols).
 

@@ -37,7 +37,7 @@ def _axis_factors(length, period, weight, sigma):
     return factors
 
 
-@parallel_jit
+@parallel_jit(reassociate=False)
 def smooth_gaussian(stats, coords, cell_unit, geometry, sigma, tmp, out):
     """``out = H @ stats`` for the gaussian neighbourhood, by separable smoothing.
 
@@ -104,7 +104,7 @@ def _window(centre, reach, length, period):
     return max(0, centre - reach), min(length, centre + reach + 1)
 
 
-@parallel_jit
+@parallel_jit(reassociate=False)
 def smooth_truncated(stats, coords, cell_unit, geometry, kind, sigma, radius2, out):
     """``out = H @ stats`` for a neighbourhood that vanishes beyond a radius, sparsely.
 

@@ -57,12 +57,11 @@ chunk size, bit for bit; BLAS's thread count can change the last bits of the
 products, and so the BMU of a sample that rounding decides (tests/test_threads.py).
 """
 
-import contextlib
 import math
 
-import numba
 import numpy as np
 
+from .. import _threads
 from ..kernels import accumulate as _kernels
 from ..kernels import bmu as _bmu
 from ..kernels import smoothing as _smoothing
@@ -169,17 +168,6 @@ def smooth(stats, coords, geometry, cell_unit, kind, sigma, out, scratch=None):
 PARALLEL_SMOOTHING_WORK = 10**8
 
 
-@contextlib.contextmanager
-def _numba_threads(n):
-    """Run numba's parallel regions on ``n`` threads inside the block (this thread only)."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(n)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
-
-
 def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, state, on_epoch=None, chunk_size=None,
               bmus=None):
     """Guts of batch training; no input validation.
@@ -234,13 +222,13 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
     # one thread, unless the smoothing is big enough for threads to pay
     # (200x200 map: 0.35 s serial, 0.20 s on 2 threads; 20x20 map on 784
     # features: 2 ms serial).
-    n_threads = numba.get_num_threads()
+    n_threads = _threads.allowed_threads()
     if gemm and n_units * n_columns * sum(cell_unit.shape) < PARALLEL_SMOOTHING_WORK:
         n_threads = 1
     shifted_chunk = None
     while state[0] < n_epochs:
         epoch = int(state[0])
-        n_ranges = min(numba.get_num_threads(), n_columns)
+        n_ranges = min(_threads.allowed_threads(), n_columns)
         stats.fill(0.0)
         totals.fill(0.0)
         shift = common_shift(weights) if metric == EUCLIDEAN else None
@@ -249,7 +237,7 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
         if shift is not None and shifted_chunk is None:
             shifted_chunk = np.empty((chunk_size, n_features), dtype=weights.dtype)
         if gemm:
-            with _numba_threads(n_threads):
+            with _threads.limit(n_threads):
                 _bmu.squared_norms(codebook, unit_term)
             if metric == COSINE:
                 norms = np.sqrt(unit_term)
@@ -272,7 +260,7 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
                 _kernels.best_two_direct(X_chunk, codebook, metric, coords, geometry, max_d2,
                                          bmu_out, dist[:m], far[:m])
                 _kernels.accumulate_parallel(X_chunk, bmu_out, dist[:m], far[:m], stats, totals, n_ranges)
-        with _numba_threads(n_threads):
+        with _threads.limit(n_threads):
             smooth(stats, coords, geometry, cell_unit, kind, sigmas[epoch], smoothed, scratch)
         # The sums are of shifted samples: H S / H n is the new codebook, shifted likewise.
         _kernels.divide(smoothed, codebook, new_weights)

@@ -14,9 +14,9 @@ Block boundaries do not change the result (the kernel hands the next BMU
 across in ``state``).
 """
 
-import numba
 import numpy as np
 
+from .. import _threads
 from .. import topology as grid_module
 from .._validation import check_magnitude, check_option, check_X
 from ..kernels.sweep import OnlineState, online_fast, online_parallel, online_strict
@@ -50,11 +50,10 @@ def default_block_size(n_units, n_features):
 
 
 def n_threads_for(n_jobs):
-    """Threads for ``n_jobs``: None -> 1, -1 -> all numba threads, k -> min(k, numba threads)."""
+    """Threads for ``n_jobs``: None -> 1, -1 -> all allowed, k -> at most k (see :mod:`fastsom._threads`)."""
     if n_jobs is None:
         return 1
-    available = numba.get_num_threads()
-    return available if n_jobs == -1 else min(n_jobs, available)
+    return _threads.allowed_threads(n_jobs)
 
 
 def choose_kernel(n_units, n_features, strict, n_jobs=None):
