@@ -324,6 +324,22 @@ def test_transform_holds_one_table(X):
     assert peak < 1.25 * table.nbytes, f"peak {peak / table.nbytes:.2f} x the result"
 
 
+def test_transform_returns_the_maps_dtype_unless_asked(X):
+    """transform always returned float64: a float32 map's table was twice the size it needs (item 11)."""
+    som32 = SOM(4, 5, n_iterations=200, dtype="float32", random_state=0).fit(X)
+    from fastsom.settings import resolve
+
+    som64 = SOM._from_fitted(resolve({**som32.get_params(), "dtype": "float64"}), som32.weights_.astype(np.float64))
+    table = som32.transform(X)
+    assert table.dtype == np.float32
+    # The same distances as a float64 map holding the same (float32) weights, to float32's rounding.
+    exact = som64.transform(X.astype(np.float32).astype(np.float64))
+    np.testing.assert_allclose(table, exact, rtol=2 * np.finfo(np.float32).eps, atol=0)
+    assert som32.transform(X, dtype="float64").dtype == np.float64
+    with pytest.raises(ValueError, match="dtype='int8' is not one of 'float32', 'float64'"):
+        som32.transform(X, dtype="int8")
+
+
 def test_pca_start_on_few_samples_and_many_features_stays_small():
     """init='pca' on 50 x 6,000 took 40 s and 1.6 GB (a full covariance and eigh for two components)."""
     import tracemalloc

@@ -15,6 +15,7 @@ data, never on the number of threads.
 
 import numpy as np
 
+from .._validation import check_dtype
 from ..kernels import bmu as _bmu
 from ..kernels import quality as _quality
 from ..kernels.distances import EUCLIDEAN
@@ -112,10 +113,16 @@ def to_metric(metric, rank_distances):
     return np.sqrt(rank_distances) if metric == EUCLIDEAN else rank_distances
 
 
-def distances(X, weights, metric=EUCLIDEAN):
-    """Distance of every sample to every unit in the metric, (n_samples, n_units) float64."""
+def distances(X, weights, metric=EUCLIDEAN, dtype=None):
+    """Distance of every sample to every unit in the metric, (n_samples, n_units).
+
+    In ``dtype`` (float32 or float64), by default that of the weights: each
+    distance is computed in float64 and rounded once into the result (for
+    euclidean, its square, then the square root in place), so a float32 map
+    gets a table half the size and no float64 copy of it.
+    """
     check_map_arrays(X, weights, metric)
-    out = np.empty((X.shape[0], weights.shape[0]), dtype=np.float64)
+    out = np.empty((X.shape[0], weights.shape[0]), dtype=weights.dtype if dtype is None else check_dtype(dtype))
     _bmu.rank_distances(X, weights, metric, out)
     if metric == EUCLIDEAN:
         np.sqrt(out, out=out)  # in place: the result is the only n_samples x n_units array

@@ -402,7 +402,7 @@ def rank_distances(X, weights, metric, out):
     X       IN  (n_samples, n_features)
     weights IN  (n_units, n_features)
     metric  IN  int, a code from kernels.distances
-    out     OUT (n_samples, n_units), float64
+    out     OUT (n_samples, n_units), float32 or float64 (each value rounded once)
     """
     n_samples = X.shape[0]
     n_units = weights.shape[0]
