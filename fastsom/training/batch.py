@@ -58,6 +58,7 @@ products, and so the BMU of a sample that rounding decides (tests/test_threads.p
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -168,6 +169,165 @@ def smooth(stats, coords, geometry, cell_unit, kind, sigma, out, scratch=None):
 PARALLEL_SMOOTHING_WORK = 10**8
 
 
+class EpochStart(NamedTuple):
+    """What every chunk of an epoch's BMU pass needs from the weights: small, and nothing per sample.
+
+    The Dask path (:mod:`fastsom.chunked`) sends it to every task.
+
+    codebook  (n_units, n_features), dtype of the weights: the weights, or
+              the weights minus ``shift``
+    unit_term (n_units,) float64: ``||w||^2`` (euclidean) or ``1 / ||w||``
+              (cosine, 0 for a zero vector); None for metrics without a GEMM form
+    shift     (n_features,) or None: see :func:`common_shift`
+    metric    int, distance code
+    """
+
+    codebook: np.ndarray
+    unit_term: np.ndarray | None
+    shift: np.ndarray | None
+    metric: int
+
+
+def begin_epoch(weights, metric, n_threads=1):
+    """The :class:`EpochStart` of an epoch from ``weights``; its kernels on at most ``n_threads`` threads."""
+    shift = common_shift(weights) if metric == EUCLIDEAN else None
+    codebook = weights if shift is None else np.subtract(weights, shift)
+    unit_term = None
+    if metric in (EUCLIDEAN, COSINE):
+        unit_term = np.empty(weights.shape[0])
+        with _threads.limit(n_threads):
+            _bmu.squared_norms(codebook, unit_term)
+        if metric == COSINE:
+            norms = np.sqrt(unit_term)
+            np.divide(1.0, norms, out=unit_term, where=norms > 0)
+            unit_term[norms == 0] = 0.0
+    return EpochStart(codebook, unit_term, shift, metric)
+
+
+class ChunkPass:
+    """An epoch's BMU pass over rows of X, chunk by chunk, adding to the per-unit sums.
+
+    Holds the buffers of one chunk (``G``, BMUs, distances, flags), reused
+    from chunk to chunk and epoch to epoch: nothing is allocated per sample.
+
+    coords, geometry, max_d2  the grid and the adjacency of the topographic error
+    chunk_size                rows per chunk, at most
+    """
+
+    def __init__(self, n_units, n_features, dtype, metric, coords, geometry, max_d2, chunk_size):
+        self.coords, self.geometry, self.max_d2 = coords, geometry, float(max_d2)
+        self.chunk_size = max(1, int(chunk_size))
+        self.gemm = metric in (EUCLIDEAN, COSINE)
+        self.bmus = np.empty(self.chunk_size, dtype=np.int64)
+        self.dist = np.empty(self.chunk_size)
+        self.far = np.empty(self.chunk_size, dtype=np.uint8)
+        self.G = np.empty((self.chunk_size, n_units), dtype=dtype) if self.gemm else None
+        self.shifted = None
+        self.n_features, self.dtype = n_features, dtype
+
+    def add(self, X, start, stats, totals, bmus=None, n_ranges=1):
+        """Add the rows of X to ``stats`` and ``totals``; no validation.
+
+        X       IN    (n, n_features), C-contiguous, dtype of the codebook
+        start   IN    :class:`EpochStart`
+        stats   INOUT (n_units, n_features + 1) float64: per unit, the sum of
+                      its (shifted) samples and, last, their count
+        totals  INOUT (2,) float64: sum of the BMU distances in the metric;
+                      number of samples whose two best units are not adjacent
+        bmus    OUT   (n,) int64 or None: each row's BMU
+        n_ranges      column ranges of the direct path's parallel sums
+        """
+        n = X.shape[0]
+        size, metric, codebook = self.chunk_size, start.metric, start.codebook
+        if start.shift is not None and self.shifted is None:
+            self.shifted = np.empty((size, self.n_features), dtype=self.dtype)
+        for lo in range(0, n, size):
+            hi = min(n, lo + size)
+            m = hi - lo
+            X_chunk = X[lo:hi] if start.shift is None else np.subtract(X[lo:hi], start.shift, out=self.shifted[:m])
+            bmu_out = self.bmus[:m] if bmus is None else bmus[lo:hi]
+            dist, far = self.dist[:m], self.far[:m]
+            if self.gemm:
+                # BLAS threads do the GEMM; the numba kernels after it run
+                # serially, so the two thread pools never compete (see
+                # kernels.batch.best_two_gemm for the timings).
+                np.matmul(X_chunk, codebook.T, out=self.G[:m])
+                _kernels.best_two_gemm(self.G[:m], start.unit_term, metric, self.coords, self.geometry, self.max_d2,
+                                       bmu_out, dist, far)
+                _kernels.accumulate_gemm(X_chunk, bmu_out, dist, far, metric, stats, totals)
+            else:
+                _kernels.best_two_direct(X_chunk, codebook, metric, self.coords, self.geometry, self.max_d2,
+                                         bmu_out, dist, far)
+                _kernels.accumulate_parallel(X_chunk, bmu_out, dist, far, stats, totals, n_ranges)
+
+
+class Update:
+    """The end of an epoch: smoothed sums over smoothed counts, without forming H; buffers reused."""
+
+    def __init__(self, coords, geometry, kind, n_units, n_columns):
+        self.coords, self.geometry, self.kind = coords, geometry, kind
+        self.cell_unit = lattice(coords, geometry)
+        self.smoothed = np.empty((n_units, n_columns))
+        self.scratch = np.empty((*self.cell_unit.shape, n_columns)) if kind == GAUSSIAN else None
+
+    def new_weights(self, stats, start, sigma, out, n_threads):
+        """``out`` = the new codebook from the epoch's ``stats`` at radius ``sigma``; smoothing on ``n_threads``."""
+        with _threads.limit(n_threads):
+            smooth(stats, self.coords, self.geometry, self.cell_unit, self.kind, sigma, self.smoothed, self.scratch)
+        # The sums are of shifted samples: H S / H n is the new codebook, shifted likewise.
+        _kernels.divide(self.smoothed, start.codebook, out)
+        if start.shift is not None:
+            out += start.shift
+        return out
+
+
+def smoothing_threads(gemm, n_units, n_columns, cell_unit):
+    """Threads for the smoothing and the norms between BLAS calls.
+
+    Numba's parallel regions right after a threaded BLAS call wait for the
+    cores BLAS's threads still spin on: measured 13 ms per parallel epoch
+    on a 25x15 map (240 x 50: 1.29 s for 100 epochs; 0.035 s with the
+    epoch's numba kernels on one thread). So in the GEMM path they run on
+    one thread, unless the smoothing is big enough for threads to pay
+    (200x200 map: 0.35 s serial, 0.20 s on 2 threads; 20x20 map on 784
+    features: 2 ms serial).
+    """
+    if gemm and n_units * n_columns * sum(cell_unit.shape) < PARALLEL_SMOOTHING_WORK:
+        return 1
+    return _threads.allowed_threads()
+
+
+def run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, metric, *, state, on_epoch=None):
+    """The epochs of batch training, whatever holds the data; no validation.
+
+    ``epoch_sums(start, stats, totals)`` fills ``stats`` and ``totals``
+    (zeroed before the call; see :meth:`ChunkPass.add`) from every sample,
+    given the epoch's :class:`EpochStart`: :func:`run_batch` runs a
+    :class:`ChunkPass` over an in-memory array, :mod:`fastsom.chunked` one per
+    Dask chunk. The other arguments are :func:`run_batch`'s.
+    """
+    n_units, n_features = weights.shape
+    n_epochs = sigmas.shape[0]
+    n_columns = n_features + 1
+    update = Update(coords, geometry, kind, n_units, n_columns)
+    n_threads = smoothing_threads(metric in (EUCLIDEAN, COSINE), n_units, n_columns, update.cell_unit)
+    stats = np.empty((n_units, n_columns))
+    totals = np.empty(2)
+    new_weights = np.empty_like(weights)
+    while state[0] < n_epochs:
+        epoch = int(state[0])
+        start = begin_epoch(weights, metric, n_threads)
+        stats.fill(0.0)
+        totals.fill(0.0)
+        epoch_sums(start, stats, totals)
+        update.new_weights(stats, start, sigmas[epoch], new_weights, n_threads)
+        _kernels.commit(weights, new_weights, state, epoch + 1)
+        if on_epoch is not None:
+            quantization_error = float(totals[0] / n_samples)
+            topographic_error = float(totals[1] / n_samples) if n_units > 1 else math.nan
+            on_epoch(epoch, quantization_error, topographic_error)
+
+
 def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, state, on_epoch=None, chunk_size=None,
               bmus=None):
     """Guts of batch training; no input validation.
@@ -194,80 +354,14 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
     """
     n_samples, n_features = X.shape
     n_units = weights.shape[0]
-    n_epochs = sigmas.shape[0]
     if chunk_size is None:
         chunk_size = default_chunk_size(n_units)
-    chunk_size = max(1, min(int(chunk_size), n_samples))
-    gemm = metric in (EUCLIDEAN, COSINE)
-    max_d2 = float(max_d2)
+    chunk_pass = ChunkPass(n_units, n_features, weights.dtype, metric, coords, geometry, max_d2,
+                           min(int(chunk_size), n_samples))
 
-    cell_unit = lattice(coords, geometry)
-    n_columns = n_features + 1
-    stats = np.empty((n_units, n_columns))
-    smoothed = np.empty((n_units, n_columns))
-    scratch = np.empty((*cell_unit.shape, n_columns)) if kind == GAUSSIAN else None
-    new_weights = np.empty_like(weights)
-    totals = np.empty(2)
-    chunk_bmus = np.empty(chunk_size, dtype=np.int64)
-    dist = np.empty(chunk_size)
-    far = np.empty(chunk_size, dtype=np.uint8)
-    if gemm:
-        G = np.empty((chunk_size, n_units), dtype=weights.dtype)
-        unit_term = np.empty(n_units)
+    def epoch_sums(start, stats, totals):
+        n_ranges = min(_threads.allowed_threads(), n_features + 1)
+        chunk_pass.add(X, start, stats, totals, bmus, n_ranges)
 
-    # Numba's parallel regions right after a threaded BLAS call wait for the
-    # cores BLAS's threads still spin on: measured 13 ms per parallel epoch
-    # on a 25x15 map (240 x 50: 1.29 s for 100 epochs; 0.035 s with the
-    # epoch's numba kernels on one thread). So in the GEMM path they run on
-    # one thread, unless the smoothing is big enough for threads to pay
-    # (200x200 map: 0.35 s serial, 0.20 s on 2 threads; 20x20 map on 784
-    # features: 2 ms serial).
-    n_threads = _threads.allowed_threads()
-    if gemm and n_units * n_columns * sum(cell_unit.shape) < PARALLEL_SMOOTHING_WORK:
-        n_threads = 1
-    shifted_chunk = None
-    while state[0] < n_epochs:
-        epoch = int(state[0])
-        n_ranges = min(_threads.allowed_threads(), n_columns)
-        stats.fill(0.0)
-        totals.fill(0.0)
-        shift = common_shift(weights) if metric == EUCLIDEAN else None
-        # The epoch's codebook as the kernels see it: centred on a common shift when far from the origin.
-        codebook = weights if shift is None else np.subtract(weights, shift)
-        if shift is not None and shifted_chunk is None:
-            shifted_chunk = np.empty((chunk_size, n_features), dtype=weights.dtype)
-        if gemm:
-            with _threads.limit(n_threads):
-                _bmu.squared_norms(codebook, unit_term)
-            if metric == COSINE:
-                norms = np.sqrt(unit_term)
-                np.divide(1.0, norms, out=unit_term, where=norms > 0)
-                unit_term[norms == 0] = 0.0
-        for lo in range(0, n_samples, chunk_size):
-            hi = min(n_samples, lo + chunk_size)
-            m = hi - lo
-            X_chunk = X[lo:hi] if shift is None else np.subtract(X[lo:hi], shift, out=shifted_chunk[:m])
-            bmu_out = chunk_bmus[:m] if bmus is None else bmus[lo:hi]
-            if gemm:
-                # BLAS threads do the GEMM; the numba kernels after it run
-                # serially, so the two thread pools never compete (see
-                # kernels.batch.best_two_gemm for the timings).
-                np.matmul(X_chunk, codebook.T, out=G[:m])
-                _kernels.best_two_gemm(G[:m], unit_term, metric, coords, geometry, max_d2, bmu_out, dist[:m],
-                                       far[:m])
-                _kernels.accumulate_gemm(X_chunk, bmu_out, dist[:m], far[:m], metric, stats, totals)
-            else:
-                _kernels.best_two_direct(X_chunk, codebook, metric, coords, geometry, max_d2,
-                                         bmu_out, dist[:m], far[:m])
-                _kernels.accumulate_parallel(X_chunk, bmu_out, dist[:m], far[:m], stats, totals, n_ranges)
-        with _threads.limit(n_threads):
-            smooth(stats, coords, geometry, cell_unit, kind, sigmas[epoch], smoothed, scratch)
-        # The sums are of shifted samples: H S / H n is the new codebook, shifted likewise.
-        _kernels.divide(smoothed, codebook, new_weights)
-        if shift is not None:
-            new_weights += shift
-        _kernels.commit(weights, new_weights, state, epoch + 1)
-        if on_epoch is not None:
-            quantization_error = float(totals[0] / n_samples)
-            topographic_error = float(totals[1] / n_samples) if n_units > 1 else math.nan
-            on_epoch(epoch, quantization_error, topographic_error)
+    run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, metric, state=state,
+               on_epoch=on_epoch)
