@@ -14,11 +14,12 @@ from . import _threads
 from ._params import ParamsMixin
 from ._validation import check_feature_names, check_magnitude, check_memory, check_X
 from .analysis.queries import MapQueries
+from .chunked import is_chunked
 from .exceptions import NotFittedError, TrainingDiverged
 from .io import model as model_file
 from .settings import resolve
 from .training import init as init_module
-from .training.batch import run_batch
+from .training.batch import run_batch, run_epochs
 from .training.monitor import FiniteGuard, Monitor, StopTraining, is_finite
 from .training.online import new_state, run_online
 from .training.plan import SampleOrder, start_plan
@@ -276,17 +277,36 @@ class SOM(MapQueries, ParamsMixin):
         if "settings_" not in vars(self):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit(X) first")
 
-    def _validate_X(self, X, reset, dtype=None):
+    def _validate_X(self, X, reset, dtype=None, settings=None, scheduler=None):
         """check_X plus scikit-learn's feature-name rules; returns (X, its column names or None).
 
         ``reset`` (a new map): names are returned, not stored (``_set_fitted``
-        stores them once the fit is sure to go ahead).
+        stores them once the fit is sure to go ahead). Dask data for
+        training (``settings`` given) become :class:`fastsom.chunked.rows.ChunkedRows`,
+        checked in a first pass over the chunks.
         """
         fitted = None if reset else getattr(self, "feature_names_in_", None)
+        n_features = None if reset else self.n_features_in_
+        dtype = dtype if reset else self.settings_.dtype
+        if settings is not None and is_chunked(X):
+            return self._validate_chunked(X, fitted, n_features, settings, scheduler)
         names = check_feature_names(X, fitted, reset, type(self).__name__)
-        if reset:
-            return check_X(X, dtype, owner=type(self).__name__), names
-        return check_X(X, self.settings_.dtype, n_features=self.n_features_in_, owner=type(self).__name__), names
+        return check_X(X, dtype, n_features=n_features, owner=type(self).__name__), names
+
+    def _validate_chunked(self, X, fitted_names, n_features, settings, scheduler):
+        if settings.online:
+            raise ValueError("algorithm='online' cannot train on a dask collection: online training presents "
+                             "one sample after another, so it cannot be split over chunks. Use "
+                             "algorithm='batch', or fit online on a sample that fits in memory")
+        from .chunked.rows import as_chunked_rows
+
+        rows = as_chunked_rows(X, settings.dtype, scheduler)
+        names = check_feature_names(X, fitted_names, n_features is None, type(self).__name__)
+        if n_features is not None and rows.shape[1] != n_features:
+            raise ValueError(f"X has {rows.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{n_features} features as input")
+        rows.check()
+        return rows, names
 
     def _check_X_fitted(self, X):
         self._check_fitted()
@@ -295,28 +315,34 @@ class SOM(MapQueries, ParamsMixin):
     # ------------------------------------------------------------- training
 
     @_threads.within_n_jobs
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, scheduler=None):
         """Train the map on X from a fresh start.
 
         Parameters
         ----------
-        X : array_like or DataFrame, shape (n_samples, n_features)
-            Training data; finite numbers. Not modified.
+        X : array_like, DataFrame, dask array or dask DataFrame, shape (n_samples, n_features)
+            Training data; finite numbers. Not modified. Dask collections
+            train batch maps where their chunks live (:mod:`fastsom.chunked`).
         y : ignored
             Accepted for scikit-learn pipelines.
+        scheduler : None, str or distributed.Client
+            Dask input only: the scheduler that runs the tasks ("threads",
+            "processes", "sync", a Client); None: the active one (the
+            current ``distributed.Client`` if there is one, else dask's
+            default).
 
         Returns
         -------
         self : SOM
         """
         settings = resolve(self.get_params())
-        X, names = self._validate_X(X, reset=True, dtype=settings.dtype)
+        X, names = self._validate_X(X, reset=True, dtype=settings.dtype, settings=settings, scheduler=scheduler)
         order = self._start(X, settings, settings.n_steps if settings.online else 0, names)
         self._train(X, order if settings.online else None, first_step=0)
         return self
 
     @_threads.within_n_jobs
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, *, scheduler=None):
         """Continue training on X without resetting the map or the schedules.
 
         Online: presents every sample of X once, in a random order, at the
@@ -327,11 +353,13 @@ class SOM(MapQueries, ParamsMixin):
         starts a new map, and so does a call after a change of the map's
         definition (``n_rows``, ``n_cols``, ``algorithm``, ``topology``,
         ``toroidal``, ``distance``, ``dtype``); other parameters (schedules,
-        callbacks, ...) take effect from this call on.
+        callbacks, ...) take effect from this call on. ``scheduler``: as for
+        :meth:`fit`.
         """
         settings = resolve(self.get_params())
         fitted = "settings_" in vars(self) and self.settings_.same_map(settings)
-        X, names = self._validate_X(X, reset=not fitted, dtype=settings.dtype)
+        X, names = self._validate_X(X, reset=not fitted, dtype=settings.dtype, settings=settings,
+                                    scheduler=scheduler)
         if fitted:
             self.settings_ = settings
         else:
@@ -424,8 +452,13 @@ class SOM(MapQueries, ParamsMixin):
                     check_finite(self.n_iter_, 1)
                     monitor.report(epoch + 1, self.n_iter_, quantization_error, topographic_error)
 
-                run_batch(X, self._weights, *grid, settings.sigmas(first_step + np.arange(n_run)), settings.kind,
-                          settings.metric, settings.adjacency()[1], state=state, on_epoch=on_epoch)
+                sigmas = settings.sigmas(first_step + np.arange(n_run))
+                if hasattr(X, "epoch_sums"):  # chunked (Dask) data: one task per chunk, the update here
+                    run_epochs(X.epoch_sums(*grid, settings.adjacency()[1]), X.shape[0], self._weights, *grid,
+                               sigmas, settings.kind, settings.metric, state=state, on_epoch=on_epoch)
+                else:
+                    run_batch(X, self._weights, *grid, sigmas, settings.kind, settings.metric,
+                              settings.adjacency()[1], state=state, on_epoch=on_epoch)
             check_finite(first_step + int(state[0]), 0, force=True)
         except StopTraining:
             pass

@@ -14,12 +14,19 @@ import numpy as np
 
 from .. import _threads
 from .._validation import check_option, check_positive
+from ..chunked import is_chunked
 from ..options import NEIGHBORHOODS
 from . import metrics, summaries
 
 
 class MapQueries:
     """Queries of a fitted map; mixed into :class:`fastsom.SOM`."""
+
+    def _on_chunks(self, X):
+        """The queries over dask data (imported only then: ``import fastsom`` does not import dask)."""
+        from ..chunked.queries import MapOnChunks
+
+        return MapOnChunks(self, X)
 
     @_threads.within_n_jobs
     def predict(self, X, return_distance=False):
@@ -40,6 +47,8 @@ class MapQueries:
         distance : ndarray, shape (n_samples,), float64
             Only with ``return_distance=True``.
         """
+        if is_chunked(X):  # dask arrays of the same shapes, computed lazily
+            return self._on_chunks(X).predict(return_distance)
         X = self._check_X_fitted(X)
         bmu, rank_distance = metrics.best_two_units(X, self._weights, self.settings_.metric)[:2]
         return (bmu, metrics.to_metric(self.settings_.metric, rank_distance)) if return_distance else bmu
@@ -60,14 +69,19 @@ class MapQueries:
             4 or 8 bytes per sample and unit (200,000 samples on a 30x30
             float64 map: 1.4 GB; float32: 0.72 GB), computed in place with
             no second table. For each sample's BMU and its distance alone,
-            ``predict(X, return_distance=True)`` needs no such table.
+            ``predict(X, return_distance=True)`` needs no such table. For a
+            dask ``X``, a dask array of the same row chunks: never one table.
         """
+        if is_chunked(X):
+            return self._on_chunks(X).transform(dtype)
         X = self._check_X_fitted(X)
         return metrics.distances(X, self._weights, self.settings_.metric, dtype)
 
     @_threads.within_n_jobs
     def quantization_error(self, X):
         """Mean distance between each sample and its BMU's weights, in the ``distance`` metric."""
+        if is_chunked(X):
+            return self._on_chunks(X).mean(metrics.quantization_error, self.settings_.metric)
         X = self._check_X_fitted(X)
         return metrics.quantization_error(X, self._weights, self.settings_.metric)
 
@@ -95,6 +109,9 @@ class MapQueries:
         """
         self._check_fitted()
         max_d2 = self.settings_.adjacency(connectivity)[1]
+        if is_chunked(X):
+            return self._on_chunks(X).mean(metrics.topographic_error, *self.settings_.grid, max_d2,
+                                           self.settings_.metric)
         X = self._check_X_fitted(X)
         return metrics.topographic_error(X, self._weights, *self.settings_.grid, max_d2, self.settings_.metric)
 
@@ -121,6 +138,8 @@ class MapQueries:
         sigma = check_positive("sigma", settings.final_sigma if sigma is None else sigma)
         kind = check_option("neighborhood", settings.neighborhood if neighborhood is None else neighborhood,
                             NEIGHBORHOODS)
+        if is_chunked(X):
+            return self._on_chunks(X).mean(metrics.distortion, *settings.grid, sigma, kind, settings.metric)
         X = self._check_X_fitted(X)
         return metrics.distortion(X, self._weights, *settings.grid, sigma, kind, settings.metric)
 
@@ -152,10 +171,15 @@ class MapQueries:
 
     def hit_counts(self, X):
         """Number of samples of X each unit wins, (n_rows, n_cols) int64."""
+        if is_chunked(X):
+            return self._on_chunks(X).hit_counts()
         return summaries.hit_counts(self.predict(X), self.settings_.n_rows, self.settings_.n_cols)
 
     def win_map(self, X):
         """Indices of the samples of X each unit wins: ``{(row, col): int64 array}``, hit units only."""
+        if is_chunked(X):
+            raise TypeError("win_map holds every sample's index, which a dask X is too big for; use "
+                            "predict(X) (a dask array of BMUs) and select from it, or win_map(X.compute())")
         return summaries.win_map(self.predict(X), self.settings_.n_cols)
 
     def labels_map(self, X, y):
@@ -168,6 +192,8 @@ class MapQueries:
             n_cols, n_classes); ``.majority()`` gives each unit's most
             common class index (-1 where no sample lands).
         """
+        if is_chunked(X):
+            return self._on_chunks(X).labels_map(y)
         bmu = self.predict(X)
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(bmu):

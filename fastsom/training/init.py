@@ -132,16 +132,20 @@ def pca_weights(X, n_rows, n_cols, topology_name="rectangular"):
 
     Memory beyond the result: O(n_features^2) float64 for up to
     :data:`WHOLE_COVARIANCE_FEATURES` features, O(n_features) blocks of
-    directions beyond; X is never copied.
+    directions beyond; X is never copied. Chunked (Dask) data bring their
+    own ``principal_axes`` (one pass of per-chunk moments).
     """
-    X = np.asarray(X)
-    if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
     n_features = X.shape[1]
-    if X.shape[0] > 1:
-        variances, vectors, mean = principal_axes(X)
-    else:  # one sample: no spread to follow
-        variances, vectors, mean = np.zeros(n_features), np.eye(n_features), X[0].astype(np.float64)
+    if hasattr(X, "principal_axes"):
+        variances, vectors, mean = X.principal_axes()
+    else:
+        X = np.asarray(X)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        if X.shape[0] > 1:
+            variances, vectors, mean = principal_axes(X)
+        else:  # one sample: no spread to follow
+            variances, vectors, mean = np.zeros(n_features), np.eye(n_features), X[0].astype(np.float64)
     for k in range(vectors.shape[1]):
         if vectors[np.argmax(np.abs(vectors[:, k])), k] < 0:
             vectors[:, k] = -vectors[:, k]

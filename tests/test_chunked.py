@@ -1,0 +1,224 @@
+"""Batch training and queries on dask data (fastsom/chunked): issue 11.
+
+Expected maps are the in-memory fit of the same data (``fit(X.compute())``),
+whose batch path has its own tests against the reference; across schedulers
+the chunk sums are added in one fixed tree, so the maps must be equal bit for
+bit. The distributed cases share one module-scoped LocalCluster (2 worker
+processes x 1 thread, no dashboard).
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+
+from fastsom import SOM, _threads
+
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+
+RTOL = 1e-12
+
+
+@pytest.fixture(scope="module")
+def data(make_X):
+    return make_X(n_samples=900, n_features=5, seed=3)
+
+
+@pytest.fixture(scope="module")
+def chunked(data):
+    return da.from_array(data, chunks=(128, 5))  # 8 chunks, the last one short
+
+
+def batch_som(**params):
+    return SOM(5, 6, **{"algorithm": "batch", "n_epochs": 4, "random_state": 0, **params})
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  worker_dashboard_address=None) as local, distributed.Client(local) as client:
+        yield client
+
+
+# ---------------------------------------------------------------- training
+
+@pytest.mark.parametrize("init", ["random", "sample", "pca"])
+@pytest.mark.parametrize("distance", ["euclidean", "manhattan"])
+def test_dask_fit_equals_the_in_memory_fit(data, chunked, init, distance):
+    expected = batch_som(init=init, distance=distance).fit(data)
+    som = batch_som(init=init, distance=distance).fit(chunked, scheduler="sync")
+    np.testing.assert_allclose(som.weights_, expected.weights_, rtol=RTOL, atol=0)
+    assert som.n_iter_ == expected.n_iter_ == 4
+    history = [(e["quantization_error"], e["topographic_error"]) for e in som.history_]
+    expected_history = [(e["quantization_error"], e["topographic_error"]) for e in expected.history_]
+    np.testing.assert_allclose(history, expected_history, rtol=RTOL)
+
+
+def test_the_same_bits_on_every_local_scheduler(chunked):
+    maps = {scheduler: batch_som(init="pca").fit(chunked, scheduler=scheduler).weights_
+            for scheduler in ("sync", "threads")}
+    np.testing.assert_array_equal(maps["threads"], maps["sync"])
+
+
+def test_the_same_bits_on_a_distributed_cluster(chunked, cluster):
+    expected = batch_som(init="sample").fit(chunked, scheduler="sync").weights_
+    # The active Client is the default scheduler; an explicit one works too.
+    np.testing.assert_array_equal(batch_som(init="sample").fit(chunked).weights_, expected)
+    np.testing.assert_array_equal(batch_som(init="sample").fit(chunked, scheduler=cluster).weights_, expected)
+
+
+def test_chunks_split_along_features_are_joined(data, chunked):
+    split = da.from_array(data, chunks=(128, 2))
+    np.testing.assert_array_equal(batch_som().fit(split, scheduler="sync").weights_,
+                                  batch_som().fit(chunked, scheduler="sync").weights_)
+
+
+def test_partial_fit_on_dask_data_runs_one_epoch(data, chunked):
+    expected = batch_som().partial_fit(data).partial_fit(data)
+    som = batch_som().partial_fit(chunked, scheduler="sync").partial_fit(chunked, scheduler="sync")
+    assert som.n_iter_ == expected.n_iter_ == 2
+    np.testing.assert_allclose(som.weights_, expected.weights_, rtol=RTOL, atol=0)
+
+
+def test_a_dask_dataframe_keeps_its_column_names(data):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(data, columns=list("abcde"))
+    som = batch_som().fit(dd.from_pandas(frame, npartitions=3), scheduler="sync")
+    assert list(som.feature_names_in_) == list("abcde")
+    np.testing.assert_allclose(som.weights_, batch_som().fit(frame).weights_, rtol=RTOL, atol=0)
+
+
+def test_tasks_never_enter_numbas_threading_layer(chunked, monkeypatch):
+    # A parallel kernel called from a task would run in a worker thread:
+    # under the workqueue layer two of them abort the process.
+    entered = []
+    call = _threads.ThreadedKernel.__call__
+
+    def spy(kernel, *args):
+        if threading.current_thread() is not threading.main_thread() and _threads.allowed_threads() > 1:
+            entered.append(kernel.__name__)  # a task's thread would run the parallel entry
+        return call(kernel, *args)
+
+    monkeypatch.setattr(_threads.ThreadedKernel, "__call__", spy)
+    for distance in ("euclidean", "manhattan", "cosine"):
+        som = batch_som(distance=distance).fit(chunked, scheduler="threads")
+        som.predict(chunked).compute(scheduler="threads")
+    assert entered == []
+
+
+def test_workqueue_layer_and_threaded_tasks(tmp_path):
+    script = textwrap.dedent('''
+        import numpy as np, dask.array as da, numba
+        from fastsom import SOM
+        X = da.from_array(np.random.default_rng(0).random((4000, 6)), chunks=(250, 6))
+        for distance in ("euclidean", "manhattan"):
+            som = SOM(6, 6, algorithm="batch", n_epochs=3, distance=distance, random_state=0)
+            som.fit(X, scheduler="threads")
+            som.predict(X).compute(scheduler="threads")
+        print("ok", numba.threading_layer())
+    ''')
+    env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok workqueue"
+
+
+def test_import_fastsom_does_not_import_dask():
+    script = ("import sys, numpy as np\nfrom fastsom import SOM\n"
+              "SOM(2, 2, n_iterations=10).fit(np.random.random((20, 2))).predict(np.random.random((3, 2)))\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- bad input
+
+def test_online_training_on_dask_data_is_refused_saying_why(chunked):
+    with pytest.raises(ValueError, match="algorithm='online' cannot train on a dask collection.*algorithm='batch'"):
+        SOM(3, 3, n_iterations=50).fit(chunked)
+
+
+def test_nan_in_a_later_chunk_is_found_before_training_and_the_old_map_kept(data, chunked):
+    som = batch_som().fit(chunked, scheduler="sync")
+    before = som.weights_.copy()
+    bad = data.copy()
+    bad[700, 2] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN in chunk 5 \(rows 640-767\) at row 700, column 2"):
+        som.fit(da.from_array(bad, chunks=(128, 5)), scheduler="sync")
+    np.testing.assert_array_equal(som.weights_, before)
+    assert som.n_iter_ == 4
+    fresh = batch_som()
+    with pytest.raises(ValueError, match="infinity"):
+        bad[700, 2] = np.inf
+        fresh.fit(da.from_array(bad, chunks=(128, 5)), scheduler="sync")
+    assert not hasattr(fresh, "weights_")
+
+
+@pytest.mark.parametrize(("array", "message"), [
+    (lambda: da.from_array(np.array([["a", "b"]] * 4), chunks=2), "must be numeric"),
+    (lambda: da.ones((4, 3, 2)), "must be 2-D"),
+    (lambda: da.ones((0, 3)), "0 sample"),
+    (lambda: da.ones((10, 3))[da.ones(10) > 0], "unknown length"),
+])
+def test_bad_dask_arrays_are_refused_naming_the_rule(array, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        batch_som().fit(array())
+
+
+def test_a_fitted_map_refuses_dask_data_of_other_width(chunked):
+    som = batch_som().fit(chunked, scheduler="sync")
+    with pytest.raises(ValueError, match="X has 3 features, but SOM is expecting 5"):
+        som.predict(da.ones((10, 3)))
+    with pytest.raises(ValueError, match="X has 3 features, but SOM is expecting 5"):
+        som.partial_fit(da.ones((10, 3)))
+
+
+# ---------------------------------------------------------------- queries
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    return batch_som(topology="hexagonal").fit(data)
+
+
+def test_predict_and_transform_stay_lazy_and_chunked(fitted, data, chunked):
+    bmu, distance = fitted.predict(chunked, return_distance=True)
+    table = fitted.transform(chunked)
+    assert isinstance(bmu, da.Array) and isinstance(table, da.Array)
+    assert table.chunks == (chunked.chunks[0], (30,))
+    expected_bmu, expected_distance = fitted.predict(data, return_distance=True)
+    np.testing.assert_array_equal(bmu.compute(), expected_bmu)
+    np.testing.assert_array_equal(distance.compute(), expected_distance)
+    np.testing.assert_array_equal(table.compute(), fitted.transform(data))
+
+
+def test_measures_and_counts_are_one_pass_reductions(fitted, data, chunked):
+    assert fitted.quantization_error(chunked) == pytest.approx(fitted.quantization_error(data), rel=RTOL)
+    assert fitted.topographic_error(chunked) == pytest.approx(fitted.topographic_error(data), rel=RTOL)
+    assert fitted.distortion(chunked) == pytest.approx(fitted.distortion(data), rel=RTOL)
+    np.testing.assert_array_equal(fitted.hit_counts(chunked), fitted.hit_counts(data))
+    labels = np.where(data[:, 0] > 0.5, "high", "low")
+    counts, expected = fitted.labels_map(chunked, labels), fitted.labels_map(data, labels)
+    np.testing.assert_array_equal(counts.classes, expected.classes)
+    np.testing.assert_array_equal(counts.counts, expected.counts)
+
+
+def test_a_nan_in_a_query_is_named_when_computed(fitted, data):
+    bad = data.copy()
+    bad[300, 1] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN at row 300, column 1"):
+        fitted.predict(da.from_array(bad, chunks=(128, 5))).compute(scheduler="sync")
+    with pytest.raises(ValueError, match="X contains NaN at row 300, column 1"):
+        fitted.quantization_error(da.from_array(bad, chunks=(128, 5)))
+
+
+def test_win_map_on_dask_data_says_what_to_do_instead(fitted, chunked):
+    with pytest.raises(TypeError, match="win_map.*predict"):
+        fitted.win_map(chunked)
