@@ -50,7 +50,8 @@ BIT_GENERATORS = {cls.__name__: cls for cls in (np.random.PCG64, np.random.PCG64
 MAX_HEADER_BYTES = 2**24
 
 
-def _jsonable(value):
+def jsonable(value):
+    """Whether JSON holds ``value`` exactly (no NaN, no infinity, nothing but JSON's types)."""
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):
@@ -77,7 +78,7 @@ def save(som, path, extra=None):
             continue
         if isinstance(value, np.generic):  # NumPy scalars (GridSearchCV's grids) are stored as numbers
             value = value.item()
-        if _jsonable(value):
+        if jsonable(value):
             params[name] = value
         else:
             params[name] = None
@@ -94,7 +95,7 @@ def save(som, path, extra=None):
         "rng_state": som._rng.bit_generator.state,
         "extra": {} if extra is None else extra,
     }
-    if not isinstance(header["extra"], dict) or not _jsonable(header["extra"]):
+    if not isinstance(header["extra"], dict) or not jsonable(header["extra"]):
         raise TypeError("extra must be a dict of JSON-able values (str, numbers, lists, dicts)")
     path = os.fspath(path)
     # Never write a file that read() would refuse: check the header as it will be read back.
