@@ -8,6 +8,8 @@ Kernels never see unchecked input. Parameters are resolved by
 everything after ``fit`` reads that.
 """
 
+import os
+
 import numpy as np
 
 from . import _threads
@@ -18,6 +20,7 @@ from .chunked import is_chunked
 from .exceptions import NotFittedError, TrainingDiverged
 from .io import model as model_file
 from .settings import resolve
+from .training import checkpoint as checkpoints
 from .training import init as init_module
 from .training.batch import run_batch, run_epochs
 from .training.monitor import FiniteGuard, Monitor, StopTraining, is_finite
@@ -315,7 +318,7 @@ class SOM(MapQueries, ParamsMixin):
     # ------------------------------------------------------------- training
 
     @_threads.within_n_jobs
-    def fit(self, X, y=None, *, scheduler=None):
+    def fit(self, X, y=None, *, scheduler=None, checkpoint=None):
         """Train the map on X from a fresh start.
 
         Parameters
@@ -330,15 +333,34 @@ class SOM(MapQueries, ParamsMixin):
             "processes", "sync", a Client); None: the active one (the
             current ``distributed.Client`` if there is one, else dask's
             default).
+        checkpoint : None or path
+            Batch training: write the map to this model file after every
+            epoch (atomically), and resume from it when it exists -- the
+            final map is the uninterrupted run's, bit for bit. A checkpoint
+            of other data or settings is refused, saying what differs. See
+            :mod:`fastsom.training.checkpoint`; ``history_`` then holds the
+            epochs of this call only.
 
         Returns
         -------
         self : SOM
         """
         settings = resolve(self.get_params())
+        if checkpoint is not None:
+            checkpoints.check_resumable(settings)
+            checkpoint = os.fspath(checkpoint)
         X, names = self._validate_X(X, reset=True, dtype=settings.dtype, settings=settings, scheduler=scheduler)
-        order = self._start(X, settings, settings.n_steps if settings.online else 0, names)
-        self._train(X, order if settings.online else None, first_step=0)
+        saved = None if checkpoint is None else checkpoints.read(checkpoint, settings, X, type(self)().get_params())
+        if saved is not None:  # resume: the checkpoint's map, at the epoch it reached
+            weights = np.array(saved.weights.reshape(settings.n_units, -1), order="C")
+            self._set_fitted(settings, weights, saved.header["n_iter"], saved.rng, names)
+            order = None
+        else:
+            order = self._start(X, settings, settings.n_steps if settings.online else 0, names)
+        after_epoch = None if checkpoint is None else (lambda: checkpoints.write(self, checkpoint, X))
+        self._train(X, order if settings.online else None, first_step=self.n_iter_,
+                    n_epochs=None if saved is None else max(settings.n_steps - self.n_iter_, 0),
+                    after_epoch=after_epoch)
         return self
 
     @_threads.within_n_jobs
@@ -402,7 +424,7 @@ class SOM(MapQueries, ParamsMixin):
         check_magnitude("init", weights)
         return weights
 
-    def _train(self, X, order, first_step, n_epochs=None):
+    def _train(self, X, order, first_step, n_epochs=None, after_epoch=None):
         """Run the online driver over ``order`` (a SampleOrder), or the batch driver, from ``first_step``."""
         settings = self.settings_
         params = settings.params
@@ -450,6 +472,8 @@ class SOM(MapQueries, ParamsMixin):
                 def on_epoch(epoch, quantization_error, topographic_error):
                     self.n_iter_ = first_step + epoch + 1
                     check_finite(self.n_iter_, 1)
+                    if after_epoch is not None:  # before the callbacks: a callback that stops the run
+                        after_epoch()            # finds the epoch saved
                     monitor.report(epoch + 1, self.n_iter_, quantization_error, topographic_error)
 
                 sigmas = settings.sigmas(first_step + np.arange(n_run))
