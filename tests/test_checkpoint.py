@@ -116,45 +116,57 @@ def test_fits_that_cannot_resume_exactly_are_refused(tmp_path, data, params, mes
     assert not os.path.exists(path)
 
 
-def test_a_dask_worker_lost_mid_epoch_changes_nothing(tmp_path, data):
-    """A worker process dies while computing a chunk in epoch 2; Dask reruns it elsewhere: the same map."""
+def test_a_dask_worker_lost_mid_epoch_changes_nothing_and_one_that_always_dies_is_reported(tmp_path):
+    """A worker dies computing a chunk in epoch 2 once: Dask reruns it elsewhere, the same map.
+
+    Then a chunk whose worker dies at every try from epoch 2 on: Dask gives up
+    (KilledWorker, which says so) and the checkpoint keeps epoch 1.
+    """
     pytest.importorskip("distributed")
     script = textwrap.dedent('''
         import os, sys
         import numpy as np, dask.array as da
         from distributed import Client, LocalCluster
-        from fastsom import SOM
+        from fastsom import SOM, load
 
         MARK = sys.argv[1]
 
-        def dies_once_in_epoch_2(block):
+        def read(block, always):
             # Chunk 3 is read once by the check pass and once per epoch; its
-            # third read is in epoch 2. The worker dies there, once.
-            count = len(os.listdir(MARK))
+            # third read is in epoch 2.
             if block[0, 0] == 0.25:
+                count = len(os.listdir(MARK))
                 open(os.path.join(MARK, str(count)), "w").close()
-                if count == 2:
+                if count == 2 or (always and count >= 2):
                     os._exit(1)
             return block
 
         if __name__ == "__main__":
             data = np.random.default_rng(3).random((900, 5))
             data[384, 0] = 0.25  # first row of chunk 3
-            X = da.from_array(data, chunks=(128, 5)).map_blocks(dies_once_in_epoch_2, dtype=data.dtype)
-            with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \\
+            chunks = da.from_array(data, chunks=(128, 5))
+            expected = SOM(5, 6, algorithm="batch", n_epochs=4, random_state=0).fit(chunks, scheduler="sync")
+            with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, \\
                     Client(cluster):
-                som = SOM(5, 6, algorithm="batch", n_epochs=4, random_state=0).fit(X)
-            undisturbed = da.from_array(data, chunks=(128, 5))
-            expected = SOM(5, 6, algorithm="batch", n_epochs=4, random_state=0).fit(undisturbed, scheduler="sync")
-            print(len(os.listdir(MARK)), np.array_equal(som.weights_, expected.weights_))
+                som = SOM(5, 6, algorithm="batch", n_epochs=4, random_state=0)
+                som.fit(chunks.map_blocks(read, False, dtype=data.dtype))
+                print(len(os.listdir(MARK)), np.array_equal(som.weights_, expected.weights_))
+                for name in os.listdir(MARK):
+                    os.remove(os.path.join(MARK, name))
+                try:
+                    som.fit(chunks.map_blocks(read, True, dtype=data.dtype), checkpoint="ckpt.npz")
+                except Exception as error:
+                    print(type(error).__name__, load("ckpt.npz").n_iter_, "died" in str(error))
     ''')
     mark = tmp_path / "marks"
     mark.mkdir()
     (tmp_path / "lost.py").write_text(script)
     done = subprocess.run([sys.executable, str(tmp_path / "lost.py"), str(mark)], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+                          timeout=600, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    reads, same = done.stdout.split()
+    lines = done.stdout.split("\n")
+    reads, same = lines[0].split()
     # The check pass and 4 epochs read chunk 3 five times; the read its worker died in makes six.
     assert int(reads) == 6, "the chunk was read again after its worker died"
     assert same == "True"
+    assert lines[1].split() == ["KilledWorker", "1", "True"], done.stdout

@@ -4,7 +4,7 @@ Expected maps are the in-memory fit of the same data (``fit(X.compute())``),
 whose batch path has its own tests against the reference; across schedulers
 the chunk sums are added in one fixed tree, so the maps must be equal bit for
 bit. The distributed cases share one module-scoped LocalCluster (2 worker
-processes x 1 thread, no dashboard).
+processes x 1 thread, dashboards on free ports: 8787 may be taken).
 """
 
 import os
@@ -41,8 +41,8 @@ def batch_som(**params):
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  worker_dashboard_address=None) as local, distributed.Client(local) as client:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  worker_dashboard_address=":0") as local, distributed.Client(local) as client:
         yield client
 
 
