@@ -165,11 +165,24 @@ class ChunkedRows:
         return epoch_sums
 
 
+def rows_of(frame):
+    """A dask DataFrame as a dask array with known row chunks.
+
+    Not ``to_dask_array(lengths=True)``: dask 2026.8 measures the lengths on
+    an optimised graph whose partitions can differ from the array's (Parquet
+    with a subset of its columns: "2 != 3"); measuring the array's own
+    chunks (``compute_chunk_sizes``) cannot disagree with them.
+    """
+    array = frame.to_dask_array()
+    array.compute_chunk_sizes()
+    return array
+
+
 def as_chunked_rows(X, dtype, scheduler=None, name="X"):
     """``X`` (dask array or DataFrame) as :class:`ChunkedRows`; refuses what training cannot take, before any pass.
 
     A DataFrame's numeric columns become an array with known chunk lengths
-    (``to_dask_array(lengths=True)``: one cheap pass over the partitions) and
+    (:func:`rows_of`: one cheap pass over the partitions) and
     its string column names the feature names. Chunks split along the
     features are joined into whole rows (``rechunk``): each task needs whole
     samples.
@@ -180,7 +193,7 @@ def as_chunked_rows(X, dtype, scheduler=None, name="X"):
         if not kinds <= set("biuf"):
             raise TypeError(f"{name} must have numeric columns only (int, float or bool); got dtypes "
                             f"{sorted(str(kind) for kind in set(X.dtypes))}")
-        X = X.to_dask_array(lengths=True)
+        X = rows_of(X)
     if not isinstance(X, da.Array):
         raise TypeError(f"{name} must be a dask array or DataFrame; got {type(X).__name__}")
     if X.dtype.kind not in "biuf":
@@ -189,7 +202,7 @@ def as_chunked_rows(X, dtype, scheduler=None, name="X"):
         raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {X.shape}")
     if any(np.isnan(size) for size in X.chunks[0]):
         raise ValueError(f"{name} has chunks of unknown length (NaN in {name}.chunks); compute them first, "
-                         f"e.g. {name}.compute_chunk_sizes() or, for a DataFrame, to_dask_array(lengths=True)")
+                         f"e.g. {name}.compute_chunk_sizes()")
     if X.shape[0] == 0:
         raise ValueError(f"{name} has 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
     if X.shape[1] == 0:
