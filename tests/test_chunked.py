@@ -222,3 +222,67 @@ def test_a_nan_in_a_query_is_named_when_computed(fitted, data):
 def test_win_map_on_dask_data_says_what_to_do_instead(fitted, chunked):
     with pytest.raises(TypeError, match="win_map.*predict"):
         fitted.win_map(chunked)
+
+
+# ---------------------------------------------------------------- files and clusters for the command line
+
+def test_large_sources_open_as_row_chunks(tmp_path, data):
+    from fastsom.chunked.sources import is_large_source, open_rows
+
+    np.save(tmp_path / "big.npy", data.astype(np.float32))
+    array, names = open_rows(tmp_path / "big.npy")
+    assert isinstance(array, da.Array) and names is None and array.chunks[1] == (5,)
+    np.testing.assert_array_equal(array.compute(), data.astype(np.float32))
+
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame = pd.DataFrame(data, columns=list("abcde")).assign(label="x")
+    for part in range(3):
+        frame.iloc[part * 300:(part + 1) * 300].to_parquet(folder / f"part{part}.parquet")
+    for source in (folder, str(folder / "*.parquet")):
+        assert is_large_source(source)
+        array, names = open_rows(source)
+        assert names == list("abcde"), "numeric columns only"
+        np.testing.assert_array_equal(array.compute(), data)
+    assert open_rows(folder, columns=["b", "d"])[0].shape == (900, 2)
+
+    zarr = pytest.importorskip("zarr")
+    store = zarr.create_array(str(tmp_path / "big.zarr"), shape=data.shape, chunks=(200, 5), dtype="f8")
+    store[:] = data
+    array, _ = open_rows(tmp_path / "big.zarr")
+    assert array.chunks[0][0] == 200
+    np.testing.assert_array_equal(array.compute(), data)
+
+
+def test_sources_that_are_no_table_are_refused_naming_the_file(tmp_path):
+    from fastsom.chunked.sources import open_rows
+
+    np.save(tmp_path / "flat.npy", np.arange(10.0))
+    with pytest.raises(ValueError, match=r"flat.npy holds float64 values of shape \(10,\); training needs a 2-D"):
+        open_rows(tmp_path / "flat.npy")
+    np.save(tmp_path / "objects.npy", np.array([[object()]], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="objects.npy: not a readable .npy file"):
+        open_rows(tmp_path / "objects.npy")
+    (tmp_path / "junk.npy").write_bytes(b"\x93NUMPY junk")
+    with pytest.raises(ValueError, match="junk.npy: not a readable .npy file"):
+        open_rows(tmp_path / "junk.npy")
+
+
+def test_a_cluster_fastsom_starts_gives_numba_one_thread_per_worker():
+    pytest.importorskip("distributed")
+    from fastsom.chunked.clusters import local_cluster
+
+    with local_cluster(2) as client:
+        threads = client.run(lambda: __import__("numba").config.NUMBA_NUM_THREADS)
+    assert sorted(threads.values()) == [1, 1]
+
+
+def test_a_scheduler_that_does_not_answer_is_named():
+    pytest.importorskip("distributed")
+    from fastsom.chunked.clusters import joined_cluster
+
+    with pytest.raises(ValueError, match=r"no Dask scheduler answered at tcp://127.0.0.1:9 within 2 s"):
+        with joined_cluster("tcp://127.0.0.1:9", timeout=2):
+            pass

@@ -1,0 +1,39 @@
+"""Dask clusters for the command line: one fastsom starts on this machine, or one it joins.
+
+A cluster fastsom starts sets ``NUMBA_NUM_THREADS=1`` in its workers'
+environment: Dask's nanny sets the BLAS and OpenMP counts to 1 there but
+not numba's, and although fastsom's tasks call serial kernels, other numba
+code in the same workers would otherwise start one thread per core in each
+(measured here: ``numba.config.NUMBA_NUM_THREADS`` was 2 in each worker of
+a 2 x 1 LocalCluster on 2 cores; 1 with this setting, tests/test_chunked.py).
+"""
+
+import contextlib
+
+#: Seconds to wait for a scheduler that does not answer.
+CONNECT_TIMEOUT = 10
+
+
+@contextlib.contextmanager
+def local_cluster(n_workers, memory_limit="auto"):
+    """A ``distributed.Client`` of ``n_workers`` single-threaded worker processes on this machine, inside the block."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1}):
+        with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
+            yield client
+
+
+@contextlib.contextmanager
+def joined_cluster(address, timeout=CONNECT_TIMEOUT):
+    """A ``distributed.Client`` of the scheduler at ``address``, inside the block; a clear error if none answers."""
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as error:
+        raise ValueError(f"no Dask scheduler answered at {address} within {timeout} s ({error})") from None
+    with client:
+        yield client
