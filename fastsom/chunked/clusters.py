@@ -27,10 +27,14 @@ def local_cluster(n_workers, memory_limit="auto"):
 
 
 @contextlib.contextmanager
-def joined_cluster(address, timeout=CONNECT_TIMEOUT):
-    """A ``distributed.Client`` of the scheduler at ``address``, inside the block; a clear error if none answers."""
+def joined_cluster(address, timeout=None):
+    """A ``distributed.Client`` of the scheduler at ``address``, inside the block; a clear error if none answers.
+
+    ``timeout``: seconds, default :data:`CONNECT_TIMEOUT`.
+    """
     from distributed import Client
 
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
     try:
         client = Client(address, timeout=timeout)
     except (OSError, TimeoutError) as error:
