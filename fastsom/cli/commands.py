@@ -5,6 +5,8 @@
   feature first (``--scale minmax``, the default, ``standard`` or ``none``);
   the scaling, the feature names and the columns read are kept in the model
   file, so ``predict`` treats new data exactly as the training data.
+  With ``--dask`` or ``--scheduler`` the data may be bigger than memory
+  (:mod:`fastsom.cli.large`).
 * ``fastsom predict MODEL DATA [-o OUT.csv]`` writes, for every row of DATA,
   the grid ``row`` and ``col`` of its best matching unit and its
   ``distance`` to it (in the map's metric, on the scaled data), as CSV.
@@ -44,7 +46,7 @@ from ..som import SOM
 from ..training.online import train_online
 from ..training.plan import make_plan
 from ..tutorial import tutorial_schedules
-from . import demos
+from . import demos, large
 from .scaling import apply_scaling, checked_extra, fit_scaling
 
 #: Largest |w_fast - w_reference| accepted by ``verify`` (float64).
@@ -68,13 +70,15 @@ def cmd_train(args):
               neighborhood=args.neighborhood, distance=args.distance, init=args.init, dtype=args.dtype,
               n_jobs=args.jobs, random_state=args.seed, verbose=not args.quiet, **steps)
     resolve(som.get_params())  # refuse impossible settings (an odd hexagonal torus) before reading a large file
+    if large.wanted(args):
+        return large.train(args, som)
     table = _read(args.data, args)
     n_samples, n_features = table.X.shape
     scaling = fit_scaling(table.X, args.scale, table.feature_names)
     X = apply_scaling(table.X, scaling)
     label = "" if table.labels is None else f", label column {table.label_name or args.label_column!r}"
     print(f"read {n_samples} samples x {n_features} features from {args.data}{label}; scaling: {args.scale}")
-    som.fit(X)
+    som.fit(X, checkpoint=args.checkpoint)
     quantization_error = som.quantization_error(X)
     topographic = (f"{som.topographic_error(X):.4f}" if args.rows * args.cols > 1
                    else "undefined on a one-unit map")
@@ -121,6 +125,8 @@ def _model_data(som, args):
 
 def cmd_predict(args):
     som = load(args.model)
+    if large.wanted(args):
+        return large.predict(args, som)
     X, table = _model_data(som, args)
     bmu, distance = som.predict(X, return_distance=True)
     rows, cols = np.divmod(bmu, som.settings_.n_cols)

@@ -56,6 +56,17 @@ def _add_data_options(parser):
                              "first line with text that is not a number)")
 
 
+def _add_dask_options(parser):
+    dask = parser.add_argument_group("data bigger than memory (pip install 'fastsom[dask]')",
+                                     "DATA may then be a zarr store, a .npy file (memory-mapped) or Parquet "
+                                     "(a file, a folder or a glob), read chunk by chunk")
+    where = dask.add_mutually_exclusive_group()
+    where.add_argument("--dask", action="store_true", help="run on a Dask cluster of this machine")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS")
+    dask.add_argument("--workers", type=_positive_int, default=2,
+                      help="with --dask: worker processes, one thread each (default 2)")
+
+
 def _add_train(subparsers):
     train = subparsers.add_parser(
         "train", help="train a map on a CSV, .npy or Parquet file",
@@ -80,6 +91,9 @@ def _add_train(subparsers):
     train.add_argument("--seed", type=int, default=0, help="random seed: same seed, same map (default 0)")
     train.add_argument("--jobs", type=_jobs, help="online: threads per iteration, -1 = all (default 1)")
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_dask_options(train)
+    train.add_argument("--checkpoint", metavar="PATH",
+                       help="batch: write the map after every epoch to PATH and resume from it if it exists")
     train.set_defaults(run=commands.cmd_train)
 
 
@@ -91,6 +105,7 @@ def _add_predict(subparsers):
     predict.add_argument("data", metavar="DATA", help="a .csv, .tsv, .npy or .parquet file")
     predict.add_argument("-o", "--output", metavar="OUT.csv", help="CSV to write (default: standard output)")
     _add_data_options(predict)
+    _add_dask_options(predict)
     predict.set_defaults(run=commands.cmd_predict)
 
 

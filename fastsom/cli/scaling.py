@@ -23,7 +23,7 @@ def fit_scaling(X, kind, names=None):
 
     Parameters
     ----------
-    X : ndarray (n_samples, n_features) float64
+    X : ndarray (n_samples, n_features) float64, or a dask array
     kind : {"minmax", "standard", "none"}
     names : list of str, optional
         The columns' names, for the error about a column whose range overflows.
@@ -45,6 +45,10 @@ def fit_scaling(X, kind, names=None):
             scale = X.std(axis=0)
         else:
             raise ValueError(f"scale={kind!r} is not one of {', '.join(map(repr, SCALINGS))}")
+        if hasattr(offset, "dask"):  # a dask array: both vectors in one pass over the chunks
+            import dask
+
+            offset, scale = dask.compute(offset, scale)
     bad = ~(np.isfinite(offset) & np.isfinite(scale))
     if bad.any():
         column = int(np.argmax(bad))
