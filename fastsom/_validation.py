@@ -60,6 +60,12 @@ def check_dtype(dtype):
     return np.dtype(DTYPES[name])
 
 
+def is_chunked(X):
+    """Whether ``X`` is a dask array or DataFrame, without importing dask (see :mod:`fastsom.chunked`)."""
+    module = type(X).__module__
+    return module == "dask" or module.startswith(("dask.", "dask_expr"))
+
+
 def check_X(X, dtype, n_features=None, name="X", owner="SOM"):
     """Validate and convert a data matrix.
 

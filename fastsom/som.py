@@ -14,9 +14,8 @@ import numpy as np
 
 from . import _threads
 from ._params import ParamsMixin
-from ._validation import check_feature_names, check_magnitude, check_memory, check_X
+from ._validation import check_feature_names, check_magnitude, check_memory, check_X, is_chunked
 from .analysis.queries import MapQueries
-from .chunked import is_chunked
 from .exceptions import NotFittedError, TrainingDiverged
 from .io import model as model_file
 from .settings import resolve
@@ -310,6 +309,12 @@ class SOM(MapQueries, ParamsMixin):
                              f"{n_features} features as input")
         rows.check()
         return rows, names
+
+    def _on_chunks(self, X):
+        """The queries over dask data (imported only then: ``import fastsom`` does not import dask)."""
+        from .chunked.queries import MapOnChunks
+
+        return MapOnChunks(self, X)
 
     def _check_X_fitted(self, X):
         self._check_fitted()

@@ -3,8 +3,9 @@
 :class:`MapQueries` is the estimator's query half, kept apart from training
 (:mod:`fastsom.som`). It reads only what ``fit`` froze: ``settings_`` (grid,
 metric, neighbourhood) and the weights buffer ``_weights`` (n_units,
-n_features); the host class provides ``_check_fitted`` and
-``_check_X_fitted`` (validation of X against the fitted map). One
+n_features); the host class provides ``_check_fitted``,
+``_check_X_fitted`` (validation of X against the fitted map) and
+``_on_chunks`` (the same queries over dask data, :mod:`fastsom.chunked`). One
 exception: the threads a query's kernels may use follow the estimator's
 *current* ``n_jobs``, a resource rather than part of the fitted map, so
 ``set_params(n_jobs=1)`` takes effect without refitting.
@@ -13,20 +14,13 @@ exception: the threads a query's kernels may use follow the estimator's
 import numpy as np
 
 from .. import _threads
-from .._validation import check_option, check_positive
-from ..chunked import is_chunked
+from .._validation import check_option, check_positive, is_chunked
 from ..options import NEIGHBORHOODS
 from . import metrics, summaries
 
 
 class MapQueries:
     """Queries of a fitted map; mixed into :class:`fastsom.SOM`."""
-
-    def _on_chunks(self, X):
-        """The queries over dask data (imported only then: ``import fastsom`` does not import dask)."""
-        from ..chunked.queries import MapOnChunks
-
-        return MapOnChunks(self, X)
 
     @_threads.within_n_jobs
     def predict(self, X, return_distance=False):

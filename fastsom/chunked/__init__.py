@@ -21,15 +21,10 @@ current ``distributed.Client`` if there is one, else dask's default -- or
 the one passed as ``fit(X, scheduler=...)``.
 
 This package imports dask; ``import fastsom`` does not import it:
-:func:`is_chunked` recognises a dask collection by its type's module, and
-the estimator imports the rest only when given one.
+:func:`fastsom._validation.is_chunked` recognises a dask collection by its
+type's module, and the estimator imports this package only when given one.
 """
 
 #: Partials added per node of the reduction tree.
 SPLIT_EVERY = 8
 
-
-def is_chunked(X):
-    """Whether ``X`` is a dask array or DataFrame (without importing dask)."""
-    module = type(X).__module__
-    return module == "dask" or module.startswith(("dask.", "dask_expr"))
