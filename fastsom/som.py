@@ -17,9 +17,9 @@ from ._params import ParamsMixin
 from ._validation import check_feature_names, check_magnitude, check_memory, check_X, is_chunked
 from .analysis.queries import MapQueries
 from .exceptions import NotFittedError, TrainingDiverged
+from .io import checkpoint as checkpoints
 from .io import model as model_file
 from .settings import resolve
-from .training import checkpoint as checkpoints
 from .training import init as init_module
 from .training.batch import run_batch, run_epochs
 from .training.monitor import FiniteGuard, Monitor, StopTraining, is_finite
@@ -343,7 +343,7 @@ class SOM(MapQueries, ParamsMixin):
             epoch (atomically), and resume from it when it exists -- the
             final map is the uninterrupted run's, bit for bit. A checkpoint
             of other data or settings is refused, saying what differs. See
-            :mod:`fastsom.training.checkpoint`; ``history_`` then holds the
+            :mod:`fastsom.io.checkpoint`; ``history_`` then holds the
             epochs of this call only.
 
         Returns

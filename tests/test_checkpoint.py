@@ -1,4 +1,4 @@
-"""Checkpoint and resume of batch training (fastsom/training/checkpoint.py): issue 11, item 5.
+"""Checkpoint and resume of batch training (fastsom/io/checkpoint.py): issue 11, item 5.
 
 The expected map is the uninterrupted fit of the same data and settings,
 computed in this process; the interrupted one runs in a child process that

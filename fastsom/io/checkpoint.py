@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from ..io import model as model_file
+from . import model as model_file
 
 #: Parameters that change how training runs, not the map it ends on.
 _FREE = ("verbose", "n_jobs")
