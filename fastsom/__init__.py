@@ -10,10 +10,15 @@ Layout, top-down (each module imports only from the rows below it):
                        from ``analysis.queries``. ``SOM._from_fitted`` is
                        the one door for building fitted maps from parts.
 ``tutorial``           The tutorial's configuration ("article mode").
-``cli/``               The command line (``commands``) and the demos.
+``cli/``               The command line (``commands``, ``large`` for data
+                       bigger than memory) and the demos.
+``chunked/``           Dask: batch epochs as one task per row chunk, lazy
+                       queries, large files, clusters. Imported only when
+                       given a dask collection.
 ``io/``                Files: model files (``model``: format, save, checked
-                       read), SOM_PAK codebooks, data tables, IDX, atomic
-                       writes. Knows files, not the estimator class.
+                       read), checkpoints, SOM_PAK codebooks, data tables,
+                       IDX, atomic writes. Knows files, not the estimator
+                       class.
 ``analysis/``          What a map says: metrics, summaries, plots.
 ``settings``           Parameters validated and frozen at fit
                        (``Settings``); everything after ``fit`` reads it.
@@ -30,7 +35,10 @@ Layout, top-down (each module imports only from the rows below it):
                        ``covariance`` (the PCA start), ``quality``,
                        ``distances``, ``grid``, ``neighborhoods``. No
                        validation, no allocation in hot loops.
-``_jit``               Every numba option.
+``_jit``               Every numba option; parallel kernels and their
+                       serial twins.
+``_threads``           When a kernel runs on numba's threads (n_jobs,
+                       fork, thread-safety of numba's layer).
 =====================  =====================================================
 
 Why these boundaries: kernels are pure functions of arrays so they can be
