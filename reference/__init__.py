@@ -11,4 +11,6 @@ which keeps both names working.
   Depth" (the colour map walkthrough).
 * :mod:`reference.online` - the same loop with any neighbourhood function
   and any per-iteration schedule, for checking the general online kernel.
+* :mod:`reference.regions` - Ward's clustering of the units restricted to
+  touching regions, recomputed from scratch at every merge.
 """

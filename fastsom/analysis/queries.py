@@ -11,12 +11,15 @@ exception: the threads a query's kernels may use follow the estimator's
 ``set_params(n_jobs=1)`` takes effect without refitting.
 """
 
+import numbers
+
 import numpy as np
 
 from .. import _threads
 from .._validation import check_option, check_positive, is_chunked
+from ..exceptions import NotFittedError
 from ..options import NEIGHBORHOODS
-from . import metrics, summaries
+from . import metrics, regions, summaries
 
 
 class MapQueries:
@@ -196,6 +199,56 @@ class MapQueries:
             return summaries.label_counts(bmu, y, self.settings_.n_rows, self.settings_.n_cols)
         except TypeError as error:  # np.unique sorts the labels: None among strings, ...
             raise TypeError(f"y must hold labels of one sortable kind (numbers or strings): {error}") from None
+
+    def cluster(self, n_clusters=None, method="ward", X=None, random_state=0):
+        """Group the units into regions; returns and stores ``clusters_``, (n_rows, n_cols) int64.
+
+        Parameters
+        ----------
+        n_clusters : int >= 2, or None
+            None: the k in 2 .. floor(sqrt(n_units)) with the lowest
+            Davies-Bouldin index; every k's score is kept in
+            ``cluster_scores_`` ({k: index}, lower is better).
+        method : {"ward", "kmeans"}
+            ``ward``: Ward's clustering merging only touching regions, so
+            each region is contiguous on the grid (also across a torus's
+            seams); ``kmeans``: scikit-learn's KMeans on the prototypes,
+            regions need not be contiguous. See :mod:`fastsom.analysis.regions`.
+        X : array_like, optional
+            Data whose hit counts weigh the units (units that won nothing
+            weigh almost nothing).
+        random_state : int
+            Seeds KMeans.
+
+        Needs scikit-learn (``pip install 'fastsom[cluster]'``).
+        """
+        self._check_fitted()
+        settings = self.settings_
+        method_names = regions.METHODS
+        if method not in method_names:
+            raise ValueError(f"method={method!r} is not one of {', '.join(map(repr, method_names))}")
+        hits = None if X is None else self.hit_counts(X).ravel()
+        if n_clusters is not None:
+            limit, what = settings.n_units, "units"
+            if hits is not None and method == "kmeans":
+                limit, what = int(np.count_nonzero(hits)), "units that X hits"
+            if (isinstance(n_clusters, bool) or not isinstance(n_clusters, numbers.Integral)
+                    or not 2 <= n_clusters <= limit):
+                raise ValueError(f"n_clusters={n_clusters!r} must be an integer from 2 to the number of {what} "
+                                 f"({limit}), or None to choose it")
+            n_clusters = int(n_clusters)
+        labels, scores = regions.cluster_units(self._weights, settings.n_rows, settings.n_cols, settings.topology,
+                                               settings.toroidal, n_clusters, method, hits, random_state)
+        self.clusters_ = labels.reshape(settings.n_rows, settings.n_cols)
+        self.cluster_scores_ = scores
+        return self.clusters_
+
+    def predict_cluster(self, X):
+        """Each sample's region: ``clusters_`` at its BMU, (n_samples,) int64. Call :meth:`cluster` first."""
+        self._check_fitted()
+        if "clusters_" not in vars(self):
+            raise NotFittedError(f"This {type(self).__name__} has no regions yet; call cluster() first")
+        return self.clusters_.ravel()[self.predict(X)]
 
     def component_planes(self):
         """Each feature's weight across the map, (n_features, n_rows, n_cols), a copy."""
