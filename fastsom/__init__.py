@@ -10,6 +10,7 @@ Layout, top-down (each module imports only from the rows below it):
                        from ``analysis.queries``. ``SOM._from_fitted`` is
                        the one door for building fitted maps from parts.
 ``tutorial``           The tutorial's configuration ("article mode").
+``sizing``             ``suggest_shape``: a map's size from the data.
 ``cli/``               The command line (``commands``, ``large`` for data
                        bigger than memory) and the demos.
 ``chunked/``           Dask: batch epochs as one task per row chunk, lazy
@@ -70,6 +71,7 @@ _PUBLIC = {
     "load": ".loading",
     "import_cod": ".loading",
     "export_cod": ".io.sompak",
+    "suggest_shape": ".sizing",
 }
 
 __all__ = [*_PUBLIC, "__version__"]

@@ -14,12 +14,13 @@ import numpy as np
 
 from . import _threads
 from ._params import ParamsMixin
-from ._validation import check_feature_names, check_magnitude, check_memory, check_X, is_chunked
+from ._validation import check_feature_names, check_int, check_magnitude, check_memory, check_X, is_chunked
 from .analysis.queries import MapQueries
 from .exceptions import NotFittedError, TrainingDiverged
 from .io import checkpoint as checkpoints
 from .io import model as model_file
 from .settings import resolve
+from .sizing import suggest_shape, suggest_units
 from .training import init as init_module
 from .training.batch import run_batch, run_epochs
 from .training.monitor import FiniteGuard, Monitor, StopTraining, is_finite
@@ -51,8 +52,11 @@ class SOM(MapQueries, ParamsMixin):
 
     Parameters
     ----------
-    n_rows, n_cols : int, default 10
+    n_rows, n_cols : int or "auto", default 10
         Map size; units are numbered row-major, ``u = row * n_cols + col``.
+        ``"auto"``: chosen from the training data by the SOM Toolbox's rules
+        (:func:`fastsom.suggest_shape`; one side given, the other makes up
+        the suggested number of units); ``settings_`` holds the sizes used.
     algorithm : {"online", "batch"}, default "online"
     n_iterations : int or None, default None
         Online: samples presented. None: ``500 * n_rows * n_cols``, Kohonen's
@@ -350,11 +354,12 @@ class SOM(MapQueries, ParamsMixin):
         -------
         self : SOM
         """
-        settings = resolve(self.get_params())
+        settings = self._resolve()
         if checkpoint is not None:
             checkpoints.check_resumable(settings)
             checkpoint = os.fspath(checkpoint)
         X, names = self._validate_X(X, reset=True, dtype=settings.dtype, settings=settings, scheduler=scheduler)
+        settings = self._resolve(X)
         saved = None if checkpoint is None else checkpoints.read(checkpoint, settings, X, type(self)().get_params())
         if saved is not None:  # resume: the checkpoint's map, at the epoch it reached
             weights = np.array(saved.weights.reshape(settings.n_units, -1), order="C")
@@ -383,10 +388,12 @@ class SOM(MapQueries, ParamsMixin):
         callbacks, ...) take effect from this call on. ``scheduler``: as for
         :meth:`fit`.
         """
-        settings = resolve(self.get_params())
+        settings = self._resolve(fitted_shape=True)
         fitted = "settings_" in vars(self) and self.settings_.same_map(settings)
         X, names = self._validate_X(X, reset=not fitted, dtype=settings.dtype, settings=settings,
                                     scheduler=scheduler)
+        if not fitted:
+            settings = self._resolve(X)
         if fitted:
             self.settings_ = settings
         else:
@@ -396,6 +403,36 @@ class SOM(MapQueries, ParamsMixin):
                  if settings.online else None)
         self._train(X, order, first_step=self.n_iter_, n_epochs=None if settings.online else 1)
         return self
+
+    def _resolve(self, X=None, fitted_shape=False):
+        """The parameters resolved into :class:`fastsom.settings.Settings`, ``"auto"`` sizes included.
+
+        ``"auto"`` sizes come from X (:func:`fastsom.suggest_shape`); without
+        X, a stand-in size lets every other parameter be checked before X
+        is read, and ``fitted_shape`` takes the fitted map's size instead
+        (``partial_fit`` continuing a map).
+        """
+        params = self.get_params()
+        auto = [name for name in ("n_rows", "n_cols") if isinstance(params[name], str) and params[name] == "auto"]
+        if not auto:
+            return resolve(params)
+        if fitted_shape and "settings_" in vars(self):
+            sizes = {"n_rows": self.settings_.n_rows, "n_cols": self.settings_.n_cols}
+        elif X is None:
+            sizes = {"n_rows": 2, "n_cols": 2}
+        elif hasattr(X, "epoch_sums"):
+            raise ValueError("n_rows='auto' / n_cols='auto' read the whole data; for dask data give the sizes "
+                             "(fastsom.suggest_shape on a sample that fits in memory)")
+        elif len(auto) == 2:
+            sizes = dict(zip(("n_rows", "n_cols"), suggest_shape(X, params["topology"], params["toroidal"]),
+                             strict=True))
+        else:
+            given = "n_cols" if auto == ["n_rows"] else "n_rows"
+            check_int(given, params[given], 1)
+            sizes = {auto[0]: max(1, round(suggest_units(X.shape[0]) / params[given]))}
+            if auto == ["n_rows"] and params["topology"] == "hexagonal" and params["toroidal"]:
+                sizes["n_rows"] += sizes["n_rows"] % 2
+        return resolve({**params, **{name: sizes[name] for name in auto}})
 
     def _start(self, X, settings, n_iterations, feature_names):
         """Fresh fitted state (weights, counters) from the training plan; returns the plan's sample order."""
