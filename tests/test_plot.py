@@ -117,3 +117,52 @@ def test_plots_refuse_bad_input(fitted):
         plot.plot_samples(som, X, y, background="hits")
     with pytest.raises(TypeError, match="fitted fastsom SOM"):
         plot.plot_umatrix(SOM(2, 2))
+
+
+# ---------------------------------------------------------------- regions (issue 14, item 3)
+
+def test_empty_units_are_left_empty_in_the_hit_map(fitted):
+    som, X, _ = fitted
+    hits = som.hit_counts(X[:5]).ravel()
+    shown = _cells(plot.plot_hits(som, X[:5])).get_array()
+    np.testing.assert_array_equal(np.ma.getmaskarray(shown), hits == 0)
+    np.testing.assert_array_equal(shown[hits > 0], hits[hits > 0])
+
+
+def test_region_borders_are_the_edges_shared_by_different_regions():
+    # A 1 x 4 row cut after unit 1: one vertical edge at x = 1.5.
+    borders = plot.region_borders(1, 4, "rectangular", [0, 0, 1, 1])
+    assert borders.shape == (1, 2, 2)
+    assert sorted(map(tuple, borders[0].tolist())) == [(1.5, -0.5), (1.5, 0.5)]
+    # A 2 x 2 square of four regions: the four inner half-edges.
+    assert len(plot.region_borders(2, 2, "rectangular", [0, 1, 2, 3])) == 4
+    # Hexagonal 2 x 2: unit 0 touches 1 and 2; 3 touches 1 and 2; 1 and 2 touch too (odd row shifted right).
+    assert len(plot.region_borders(2, 2, "hexagonal", [0, 1, 2, 3])) == 5
+    # Across a torus's seam two cells share no drawn edge: none for the wrap-around pair.
+    assert len(plot.region_borders(1, 4, "rectangular", [0, 1, 1, 1], toroidal=True)) == 1
+
+
+def test_plot_regions_draws_the_borders_of_the_maps_clusters(fitted):
+    pytest.importorskip("sklearn")
+    som, X, _ = fitted
+    with pytest.raises(ValueError, match="call som.cluster"):
+        plot.plot_regions(som)
+    som.cluster(3)
+    ax = plot.plot_regions(som)
+    (lines,) = [c for c in ax.collections if c.__class__.__name__ == "LineCollection"]
+    expected = plot.region_borders(4, 6, som.settings_.topology, som.clusters_)
+    assert len(lines.get_segments()) == len(expected) > 0
+    assert ax.get_title() == "Regions (3)"
+    del som.clusters_
+
+
+def test_plot_codebook_draws_every_grid_edge_at_the_projected_units(fitted):
+    som, X, _ = fitted
+    ax = plot.plot_codebook(som, X)
+    (edges,) = [c for c in ax.collections if c.__class__.__name__ == "LineCollection"]
+    from fastsom.analysis.regions import region_neighbors
+
+    table = region_neighbors(4, 6, som.settings_.topology, False)
+    assert len(edges.get_segments()) == int((table > np.arange(24)[:, None]).sum())
+    with pytest.raises(ValueError, match="at least 2 samples of 3 features"):
+        plot.plot_codebook(som, X[:, :2])

@@ -76,8 +76,9 @@ def draw_cells(ax, n_rows, n_cols, topology="rectangular", values=None, colors=N
                colorbar_label=None, edgecolor="none"):
     """One polygon per unit, coloured by ``values`` (n_units,) through ``cmap`` or by RGB ``colors``.
 
-    Returns the PolyCollection (its paths are in unit order). Sets the
-    axes' limits and aspect, row 0 on top, no ticks.
+    Returns the PolyCollection (its paths are in unit order). Masked
+    ``values`` leave their cells empty. Sets the axes' limits and aspect,
+    row 0 on top, no ticks.
     """
     from matplotlib.collections import PolyCollection
 
@@ -85,7 +86,7 @@ def draw_cells(ax, n_rows, n_cols, topology="rectangular", values=None, colors=N
     if colors is not None:
         cells.set_facecolor(np.asarray(colors).reshape(n_rows * n_cols, -1))
     else:
-        cells.set_array(np.asarray(values, dtype=np.float64).ravel())
+        cells.set_array(np.ma.asarray(values, dtype=np.float64).ravel())  # masked cells stay empty
         cells.set_cmap(cmap)
     ax.add_collection(cells)
     x_max = n_cols - 0.5 + (0.5 if topology == "hexagonal" and n_rows > 1 else 0.0)
@@ -159,7 +160,8 @@ def plot_hits(som, X, ax=None, cmap="Blues", annotate=None, title="Hits", colorb
     n_rows, n_cols, topology = _map_of(som)
     hits = som.hit_counts(X)
     ax = _new_axes(ax)
-    draw_cells(ax, n_rows, n_cols, topology, values=hits, cmap=cmap,
+    # Units that won nothing are left empty (masked), not drawn in the lowest colour.
+    draw_cells(ax, n_rows, n_cols, topology, values=np.ma.masked_equal(hits, 0), cmap=cmap,
                colorbar_label="samples won" if colorbar else None, edgecolor="0.85")
     if annotate is None:
         annotate = n_rows * n_cols <= 400
@@ -286,6 +288,101 @@ def plot_samples(som, X, labels, ax=None, jitter=0.35, random_state=0, label_nam
                    edgecolors="none", alpha=0.85)
     if legend:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, markerscale=1.5, fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def region_borders(n_rows, n_cols, topology, labels, toroidal=False):
+    """Segments between touching units of different regions, (n_segments, 2, 2) as (x, y) pairs.
+
+    Each is the edge two cells share; pairs that touch only across a
+    torus's seam share no drawn edge and give none.
+    """
+    from .regions import region_neighbors
+
+    labels = np.asarray(labels).ravel()
+    cells = np.round(cell_polygons(n_rows, n_cols, topology), 9)
+    segments = []
+    for u, row in enumerate(region_neighbors(n_rows, n_cols, topology, toroidal)):
+        for v in row:
+            if v > u and labels[u] != labels[v]:
+                shared = [corner for corner in cells[u] if (np.abs(cells[v] - corner).sum(axis=1) < 1e-6).any()]
+                if len(shared) == 2:
+                    segments.append(shared)
+    return np.array(segments, dtype=np.float64).reshape(-1, 2, 2)
+
+
+def plot_regions(som, ax=None, background="umatrix", title="Regions", colorbar=True, linewidth=2.0):
+    """The map's regions (``som.clusters_``, from :meth:`fastsom.SOM.cluster`) drawn as borders over the U-matrix.
+
+    Borders fall between touching units of different regions; on a good
+    clustering they follow the U-matrix's ridges (dark cells). With
+    ``background="regions"`` the cells are coloured by region instead.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from matplotlib.collections import LineCollection
+
+    n_rows, n_cols, topology = _map_of(som)
+    labels = getattr(som, "clusters_", None)
+    if labels is None:
+        raise ValueError("the map has no regions yet: call som.cluster() first")
+    ax = _new_axes(ax)
+    if background == "umatrix":
+        draw_cells(ax, n_rows, n_cols, topology, values=som.umatrix(), cmap="bone_r",
+                   colorbar_label="mean distance to neighbours" if colorbar else None)
+    elif background == "regions":
+        cmap = pyplot().get_cmap("tab20")
+        draw_cells(ax, n_rows, n_cols, topology, colors=cmap(labels.ravel() % cmap.N)[:, :3], edgecolor="white")
+    else:
+        raise ValueError(f"background={background!r} must be 'umatrix' or 'regions'")
+    borders = region_borders(n_rows, n_cols, topology, labels, som.settings_.toroidal)
+    ax.add_collection(LineCollection(borders, colors="crimson", linewidths=linewidth, capstyle="round"))
+    if title:
+        ax.set_title(f"{title} ({len(np.unique(labels))})")
+    return ax
+
+
+def plot_codebook(som, X, ax=None, title="Codebook on the data's first two principal axes", max_points=5000,
+                  random_state=0):
+    """The units projected on the plane of the data's two leading principal components, grid edges drawn.
+
+    A well-spread map is a flat net over the data; a twisted or folded one
+    shows crossing edges at a glance. Up to ``max_points`` samples are drawn
+    in light grey behind it.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from matplotlib.collections import LineCollection
+
+    from ..training.init import principal_axes
+    from .regions import region_neighbors
+
+    n_rows, n_cols, topology = _map_of(som)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != som.n_features_in_ or X.shape[0] < 2:
+        raise ValueError(f"X must have at least 2 samples of {som.n_features_in_} features; got shape {X.shape}")
+    _, vectors, mean = principal_axes(X)
+    if vectors.shape[1] < 2:
+        raise ValueError("plot_codebook needs data of at least 2 features (a plane to project on)")
+    units = (som.weights_.reshape(-1, X.shape[1]) - mean) @ vectors
+    rng = np.random.default_rng(random_state)
+    shown = X if len(X) <= max_points else X[rng.choice(len(X), max_points, replace=False)]
+    points = (shown - mean) @ vectors
+    ax = _new_axes(ax, figsize=(6, 6))
+    ax.scatter(points[:, 0], points[:, 1], s=4, color="0.8", edgecolors="none")
+    table = region_neighbors(n_rows, n_cols, topology, False)  # the sheet's own edges, no wrap-around lines
+    edges = [(units[u], units[v]) for u, row in enumerate(table) for v in row if v > u]
+    ax.add_collection(LineCollection(edges, colors="tab:blue", linewidths=0.8))
+    ax.scatter(units[:, 0], units[:, 1], s=10, color="tab:blue", zorder=3)
+    ax.set_xlabel("first principal axis")
+    ax.set_ylabel("second principal axis")
+    ax.set_aspect("equal", adjustable="datalim")
     if title:
         ax.set_title(title)
     return ax
