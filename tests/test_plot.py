@@ -166,3 +166,13 @@ def test_plot_codebook_draws_every_grid_edge_at_the_projected_units(fitted):
     assert len(edges.get_segments()) == int((table > np.arange(24)[:, None]).sum())
     with pytest.raises(ValueError, match="at least 2 samples of 3 features"):
         plot.plot_codebook(som, X[:, :2])
+
+
+def test_the_full_umatrix_is_drawn_cell_for_cell(fitted):
+    from fastsom.analysis.summaries import umatrix_cells
+
+    som, _, _ = fitted
+    ax = plot.plot_umatrix(som, full=True)
+    (cells,) = [c for c in ax.collections if c.get_array() is not None]
+    weights = np.ascontiguousarray(som.weights_.reshape(24, -1))
+    np.testing.assert_array_equal(cells.get_array(), umatrix_cells(weights, 4, 6, som.settings_.topology)[1])

@@ -115,3 +115,35 @@ def test_estimator_distortion_defaults_to_the_final_sigma(fitted):
     assert 1.0 < final_sigma < 1.001
     assert som.distortion(X) == som.distortion(X, sigma=final_sigma, neighborhood="gaussian")
     assert som.distortion(X, sigma=3.0) > som.distortion(X)
+
+
+# ---------------------------------------------------------------- the full U-matrix (issue 14, item 3)
+
+def test_full_umatrix_cells_by_hand():
+    from fastsom.analysis.summaries import umatrix_cells
+
+    # 2 x 2 rectangular map of one feature: units 0, 1, 2, 4 at (row, col) (0,0), (0,1), (1,0), (1,1).
+    weights = np.array([[0.0], [1.0], [2.0], [4.0]])
+    positions, values, kinds = umatrix_cells(weights, 2, 2, "rectangular")
+    found = {(round(x, 6), round(y, 6)): (v, k) for (x, y), v, k in zip(positions, values, kinds, strict=True)}
+    assert found == {
+        (0.0, 0.0): (1.5, 0), (1.0, 0.0): (2.0, 0), (0.0, 1.0): (2.0, 0), (1.0, 1.0): (2.5, 0),  # medians
+        (0.5, 0.0): (1.0, 1), (0.0, 0.5): (2.0, 1), (1.0, 0.5): (3.0, 1), (0.5, 1.0): (2.0, 1),  # pairs
+        (0.5, 0.5): (2.5, 2),  # the diagonals 0-4 and 1-2: (4 + 1) / 2
+    }
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+def test_full_umatrix_has_the_toolbox_layout(topology):
+    from fastsom.analysis.summaries import umatrix_cells
+    from fastsom.topology import neighbors
+
+    weights = np.random.default_rng(0).random((35, 3))
+    positions, values, kinds = umatrix_cells(weights, 5, 7, topology)
+    edges = int((neighbors(5, 7, topology, False, 4 if topology == "rectangular" else 6) >= 0).sum()) // 2
+    if topology == "rectangular":
+        assert len(values) == (2 * 5 - 1) * (2 * 7 - 1)  # the toolbox's (2 n - 1) x (2 m - 1)
+    else:
+        assert len(values) == 35 + edges  # a unit, or a pair of touching units: half the units' spacing
+    assert np.isfinite(values).all()
+    assert len(np.unique(np.round(positions, 9), axis=0)) == len(positions), "no two cells in one place"

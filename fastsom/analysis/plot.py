@@ -128,11 +128,14 @@ def plot_colours(som, ax=None, title=None):
     return ax
 
 
-def plot_umatrix(som, ax=None, connectivity=None, cmap="bone_r", title="U-matrix", colorbar=True):
+def plot_umatrix(som, ax=None, connectivity=None, cmap="bone_r", title="U-matrix", colorbar=True, full=False):
     """The U-matrix: each unit shaded by its mean distance to its grid neighbours.
 
     Dark = far from its neighbours (a border between clusters) with the
     default ``cmap``. ``connectivity`` as in ``SOM.topographic_error``.
+    ``full=True`` draws the SOM Toolbox's full U-matrix instead: half-size
+    cells between touching units holding their distance, and at the units
+    the median of those around (:func:`fastsom.analysis.summaries.umatrix_cells`).
 
     Returns
     -------
@@ -140,8 +143,24 @@ def plot_umatrix(som, ax=None, connectivity=None, cmap="bone_r", title="U-matrix
     """
     n_rows, n_cols, topology = _map_of(som)
     ax = _new_axes(ax)
-    draw_cells(ax, n_rows, n_cols, topology, values=som.umatrix(connectivity), cmap=cmap,
-               colorbar_label="mean distance to neighbours" if colorbar else None)
+    if not full:
+        draw_cells(ax, n_rows, n_cols, topology, values=som.umatrix(connectivity), cmap=cmap,
+                   colorbar_label="mean distance to neighbours" if colorbar else None)
+    else:
+        from matplotlib.collections import PolyCollection
+
+        from .summaries import umatrix_cells
+
+        weights = np.ascontiguousarray(som.weights_.reshape(n_rows * n_cols, -1))
+        positions, values, _ = umatrix_cells(weights, n_rows, n_cols, topology, som.settings_.metric)
+        corners = cell_polygons(1, 1, topology)[0] / 2  # half the units' spacing
+        cells = PolyCollection(positions[:, None, :] + corners[None, :, :], edgecolors="none")
+        cells.set_array(values)
+        cells.set_cmap(cmap)
+        ax.add_collection(cells)
+        draw_cells(ax, n_rows, n_cols, topology, colors=np.zeros((n_rows * n_cols, 4)))  # limits and aspect only
+        if colorbar:
+            ax.figure.colorbar(cells, ax=ax, label="distance between neighbours", fraction=0.046, pad=0.04)
     if title:
         ax.set_title(title)
     return ax

@@ -6,6 +6,7 @@ Every summary is laid out on the map, ``(n_rows, n_cols, ...)``, in the
 units' row-major order, for any topology: plots decide how to draw cells.
 """
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -36,6 +37,57 @@ def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, met
     out = np.empty(n_rows * n_cols, dtype=np.float64)
     _quality.neighbor_distances(weights, np.ascontiguousarray(table, dtype=np.int64), metric, out)
     return out.reshape(n_rows, n_cols)
+
+
+def umatrix_cells(weights, n_rows, n_cols, topology="rectangular", metric=EUCLIDEAN):
+    """The full U-matrix (the SOM Toolbox's (2 n_rows - 1) x (2 n_cols - 1) form), as cells on the plane.
+
+    A cell between every two units that share an edge (4 per unit on
+    rectangular maps, 6 on hexagonal ones), holding their distance in the
+    map's metric; on rectangular maps a cell at every square's centre,
+    holding the mean of its two diagonals; a cell at every unit, holding
+    the median of the cells around it (the toolbox's default). The cells
+    sit on a lattice of half the units' spacing, in plot coordinates
+    (:func:`fastsom.topology.plot_positions`); plots draw them at half size.
+    Planar: a torus's seams are not drawn.
+
+    Returns
+    -------
+    positions : ndarray (n_cells, 2) float64, (x, y)
+    values : ndarray (n_cells,) float64
+    kinds : ndarray (n_cells,) int8: 0 a unit, 1 between two units, 2 a square's centre
+    """
+    n_units = n_rows * n_cols
+    centres = _topology.plot_positions(n_rows, n_cols, topology)
+    table = _topology.neighbors(n_rows, n_cols, topology, False, 4 if topology == "rectangular" else 6)
+
+    def distances_to(partner):
+        """d(u, partner[u]) for every unit (nan where partner[u] = -1), by the U-matrix's own kernel."""
+        out = np.empty(n_units)
+        _quality.neighbor_distances(weights, np.ascontiguousarray(partner.reshape(-1, 1), dtype=np.int64), metric,
+                                    out)
+        return out
+
+    pair = np.column_stack([distances_to(table[:, j]) for j in range(table.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a one-unit map: no neighbour, nan
+        unit_values = np.nanmedian(np.where(table >= 0, pair, np.nan), axis=1)
+    u, j = np.nonzero(table > np.arange(n_units)[:, None])  # each touching pair once
+    v = table[u, j]
+    positions = [centres, (centres[u] + centres[v]) / 2]
+    values = [unit_values, pair[u, j]]
+    kinds = [np.zeros(n_units), np.ones(len(u))]
+    if topology == "rectangular" and n_rows > 1 and n_cols > 1:
+        corners = np.array([r * n_cols + c for r in range(n_rows - 1) for c in range(n_cols - 1)])
+        down_right = np.full(n_units, -1)
+        down_right[corners] = corners + n_cols + 1
+        down_left = np.full(n_units, -1)
+        down_left[corners + 1] = corners + n_cols
+        positions.append(centres[corners] + 0.5)
+        values.append((distances_to(down_right)[corners] + distances_to(down_left)[corners + 1]) / 2)
+        kinds.append(np.full(len(corners), 2))
+    return (np.concatenate(positions), np.concatenate(values).astype(np.float64),
+            np.concatenate(kinds).astype(np.int8))
 
 
 def hit_counts(bmu, n_rows, n_cols):
