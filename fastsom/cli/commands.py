@@ -275,9 +275,40 @@ def cmd_verify(args):
     return 0 if agree else 1
 
 
+def cmd_cluster(args):
+    som = load(args.model)
+    X, table = _model_data(som, args) if args.data is not None else (None, None)
+    labels = som.cluster(args.clusters, method=args.method, X=X)
+    settings = som.settings_
+    if som.cluster_scores_:
+        scores = ", ".join(f"k={k}: {score:.3f}" for k, score in som.cluster_scores_.items())
+        print(f"Davies-Bouldin index (lower is better): {scores}")
+    weighting = "" if X is None else f", units weighted by their hits in {args.data}"
+    print(f"{len(np.unique(labels))} regions ({args.method}{weighting})")
+    prefix = args.output or os.path.splitext(os.fspath(args.model))[0]
+    rows, cols = np.divmod(np.arange(settings.n_units), settings.n_cols)
+    with atomic_write(f"{prefix}-units.csv", "w", newline="", encoding="utf-8") as stream:
+        _write_csv(stream, ["row", "col", "cluster"], [rows.tolist(), cols.tolist(), labels.ravel().tolist()])
+    print(f"wrote {prefix}-units.csv")
+    if X is not None:
+        bmu = som.predict(X)
+        bmu_rows, bmu_cols = np.divmod(bmu, settings.n_cols)
+        fields = [bmu_rows.tolist(), bmu_cols.tolist(), labels.ravel()[bmu].tolist()]
+        head = ["row", "col", "cluster"]
+        if table.labels is not None:
+            head.append(table.label_name or "label")
+            fields.append(table.labels.tolist())
+        with atomic_write(f"{prefix}-samples.csv", "w", newline="", encoding="utf-8") as stream:
+            _write_csv(stream, head, fields)
+        print(f"wrote {prefix}-samples.csv")
+    return 0
+
+
 def cmd_plot(args):
     som = load(args.model)
     kinds = [kind for kind in ("umatrix", "hits", "components", "samples") if getattr(args, kind)]
+    if args.clusters is not None:
+        kinds.append("clusters")
     if not kinds:
         kinds = ["umatrix"] + (["hits"] if args.data else []) + (["samples"] if args.label_column is not None else [])
     needs_data = [kind for kind in kinds if kind in ("hits", "samples")]
@@ -294,6 +325,9 @@ def cmd_plot(args):
             figure = plot.plot_hits(som, X).figure
         elif kind == "components":
             figure = plot.plot_components(som)
+        elif kind == "clusters":
+            som.cluster(args.clusters or None, X=X)
+            figure = plot.plot_regions(som).figure
         else:
             figure = plot.plot_samples(som, X, table.labels, title=f"{os.path.basename(args.data)} by "
                                        f"{table.label_name or args.label_column}").figure

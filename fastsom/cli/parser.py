@@ -153,9 +153,35 @@ def _add_plot(subparsers):
     _add_data_options(parser)
     parser.add_argument("--connectivity", type=int, choices=(4, 6, 8),
                         help="U-matrix neighbours: 8 (default) or 4 on rectangular maps, 6 on hexagonal")
+    parser.add_argument("--clusters", nargs="?", const=0, type=_at_least_two, metavar="K",
+                        help="regions (connected Ward, hit-weighted with --data) drawn over the U-matrix; "
+                             "K regions, or chosen by the Davies-Bouldin index without K")
     parser.add_argument("-o", "--output", metavar="PREFIX",
                         help="file name prefix (default: the model's path without .npz)")
     parser.set_defaults(run=commands.cmd_plot)
+
+
+def _at_least_two(text):
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {text!r}")
+    return value
+
+
+def _add_cluster(subparsers):
+    parser = subparsers.add_parser("cluster", help="group a model's units into regions; each sample's region",
+                                   description="Write PREFIX-units.csv (row, col, cluster of every unit) and, "
+                                               "with --data, PREFIX-samples.csv (each row's unit and cluster).")
+    parser.add_argument("model", metavar="MODEL", help="a model file written by fastsom train")
+    parser.add_argument("-k", "--clusters", type=_at_least_two, metavar="K",
+                        help="number of regions (default: chosen by the Davies-Bouldin index)")
+    parser.add_argument("--method", choices=("ward", "kmeans"), default="ward",
+                        help="ward: contiguous regions (default); kmeans: k-means on the prototypes")
+    parser.add_argument("--data", metavar="DATA", help="a data file: weighs units by hits, gives per-sample regions")
+    _add_data_options(parser)
+    parser.add_argument("-o", "--output", metavar="PREFIX",
+                        help="file name prefix (default: the model's path without .npz)")
+    parser.set_defaults(run=commands.cmd_cluster)
 
 
 def _add_verify(subparsers):
@@ -171,6 +197,6 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="fastsom", description="Fast, exact Self-Organising Maps.")
     parser.add_argument("--version", action="version", version=f"fastsom {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_predict, _add_info, _add_plot, _add_demo, _add_verify):
+    for add in (_add_train, _add_predict, _add_info, _add_plot, _add_cluster, _add_demo, _add_verify):
         add(subparsers)
     return parser
