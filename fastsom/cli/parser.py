@@ -8,11 +8,19 @@ from . import commands
 from .scaling import SCALINGS
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def _int_at_least(minimum):
+    """An argparse ``type``: an integer >= ``minimum``."""
+    def parse(text):
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+    parse.__name__ = "integer"  # argparse names the type in "invalid integer value: ..."
+    return parse
+
+
+_positive_int = _int_at_least(1)
+_at_least_two = _int_at_least(2)
 
 
 def _jobs(text):
@@ -159,13 +167,6 @@ def _add_plot(subparsers):
     parser.add_argument("-o", "--output", metavar="PREFIX",
                         help="file name prefix (default: the model's path without .npz)")
     parser.set_defaults(run=commands.cmd_plot)
-
-
-def _at_least_two(text):
-    value = _positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be at least 2, got {text!r}")
-    return value
 
 
 def _add_cluster(subparsers):
