@@ -9,9 +9,10 @@ scaling curves. Where each concept lives:
 * :mod:`bench.contenders` - fastsom's and the floors' entries, and the registry;
 * :mod:`bench.peers` - MiniSom, XPySom, TorchSOM, somoclu: how each is
   driven, how to install it, and every setting that cannot match fastsom's;
-* :mod:`bench.floors` - the machine's floor (GEMM + argmin, distance sweep);
+* :mod:`fastsom.kernels.floors` - the machine's floor (GEMM + argmin, distance sweep);
 * :mod:`bench.scores` - QE, TE and purity of any codebook, fastsom's definitions;
-* :mod:`bench.memory` - peak resident memory of a process;
+* :mod:`fastsom.profiling.memory` - peak resident memory of a process (in the
+  package, for ``fastsom profile``);
 * :mod:`bench.worker` - one contender on one workload, in a fresh process;
 * :mod:`bench.suite` - runs the workers, prints the tables and the targets;
 * :mod:`bench.report` - the command line, and the online kernels' tables;

@@ -11,8 +11,8 @@ where each peer differs). The registry is :func:`registry`.
 import numpy as np
 
 from bench.contender import Contender
-from bench.floors import floor_epoch, online_floor
 from bench.peers import PEERS
+from fastsom.kernels.floors import floor_epoch, online_floor
 
 # ---------------------------------------------------------------- fastsom
 
@@ -83,11 +83,13 @@ def train_floor_online(X, initial, wl):
 FLOORS = {
     "floor-batch": Contender(
         "floor-batch", "machine floor: GEMM + argmin", "floor (batch)", "numpy", "numpy", train_floor_batch,
-        lambda wl: f"{wl.n_epochs} x (chunked X @ W.T, then argmin per row); no update (bench.floors)",
+        lambda wl: f"{wl.n_epochs} x (chunked X @ W.T, then argmin per row); no update "
+                   "(fastsom.kernels.floors)",
         dtype=lambda wl: wl.dtype),
     "floor-online": Contender(
         "floor-online", "machine floor: distance sweep", "floor (online)", "numba", "numba", train_floor_online,
-        lambda wl: f"{wl.n_iterations:,} x (one sweep of distances to every unit, argmin); no update (bench.floors)",
+        lambda wl: f"{wl.n_iterations:,} x (one sweep of distances to every unit, argmin); no update "
+                   "(fastsom.kernels.floors)",
         dtype=lambda wl: wl.dtype),
 }
 

@@ -394,10 +394,10 @@ def fastsom_user_script(n_samples, n_features, lengths, dtype, n_jobs):
 
 
 def floor_script(n_samples, n_features, n_iterations, dtype):
-    """The online floor (:func:`bench.floors.online_floor`) on the users' data in ``dtype``, 20x20 map."""
+    """The online floor (:func:`fastsom.kernels.floors.online_floor`) on the users' data in ``dtype``, 20x20 map."""
     body = (_USERS_DATA.format(n_samples=n_samples, n_features=n_features)
             + f"X = X.astype({dtype!r})\n"
-            "from bench.floors import online_floor\n"
+            "from fastsom.kernels.floors import online_floor\n"
             "W = np.ascontiguousarray(X[:400])\n"
             f"samples = np.random.default_rng(1).integers(0, X.shape[0], {n_iterations})\n"
             "bmus = np.empty(samples.shape[0], dtype=np.int64)\n"
@@ -517,7 +517,8 @@ def users_report(mode_name="full", env=None, runs=None, log=sys.stderr):
         f"us/iteration = (fit of {sizes['long']:,} - fit of {sizes['short']:,}) / {sizes['long'] - sizes['short']:,}, "
         f"after a first fit of 50 iterations that loads the kernels; 'fit(X) whole' is the {sizes['long']:,}-iteration "
         "fit, data checks included.",
-        f"Floor: a bare distance sweep per iteration, {sizes['long']:,} iterations (bench.floors.online_floor).",
+        f"Floor: a bare distance sweep per iteration, {sizes['long']:,} iterations "
+        "(fastsom.kernels.floors.online_floor).",
         f"BLAS: {blas}; OPENBLAS_CORETYPE "
         f"{next((o.get('openblas_coretype') for outs in runs.values() for o in outs if 'error' not in o), None)!r}.",
         f"Load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}.",

@@ -20,7 +20,7 @@ Parts (``--part``, comma-separated):
   matrix plus one chunk of rows.
 * ``queries``: ``predict``, ``quantization_error`` and ``topographic_error``
   on the same data and a trained map, alternated with the machine's floor for
-  the same BMU search, :func:`bench.floors.floor_epoch` (chunked sgemm and a
+  the same BMU search, :func:`fastsom.kernels.floors.floor_epoch` (chunked sgemm and a
   vectorised argmin, nothing else); medians and the ratio of each query to
   the floor.
 
@@ -121,7 +121,7 @@ def part_init(rounds):
 
 
 def part_queries(rounds):
-    from bench.floors import floor_epoch
+    from fastsom.kernels.floors import floor_epoch
     from fastsom.training.batch import default_chunk_size
 
     X = _data()

@@ -27,7 +27,7 @@ slowest time over the row's; "fastsom faster by" is the row's time over
 fastsom's of the same family (online rows against fastsom online on one
 thread, batch and mini-batch rows against fastsom batch). "peak MB" is the
 peak resident memory above the level once libraries, data and codebook
-were loaded and the first call made. The machine's floor (:mod:`bench.floors`)
+were loaded and the first call made. The machine's floor (:mod:`fastsom.kernels.floors`)
 is a row of its own.
 
 Targets (:func:`targets`): on every cell of the TorchSOM grid, fastsom

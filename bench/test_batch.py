@@ -9,7 +9,7 @@ samples drawn with ``default_rng(1)``), one epoch each:
 
 * ``fastsom`` - :func:`fastsom.training.batch.run_batch`, gaussian neighbourhood,
   euclidean, rectangular planar map, float32.
-* ``floor`` - what no batch epoch can beat (:func:`bench.floors.floor_epoch`):
+* ``floor`` - what no batch epoch can beat (:func:`fastsom.kernels.floors.floor_epoch`):
   the same chunks (same chunk size), ``np.matmul(X_chunk, W.T)`` and the
   argmin per row, nothing else: no second best, no errors, no sums, no
   smoothing.
@@ -27,7 +27,7 @@ the first; ``python -m bench.report --only large-map`` races it anyway,
 under a time budget).
 
 Peak memory: for (ii) and (iii) each contender also runs in a fresh process
-(:mod:`bench.memory`): the peak is reset once the libraries, the data and
+(:mod:`fastsom.profiling.memory`): the peak is reset once the libraries, the data and
 the initial weights are in memory (``rss_with_data_mb``), then read after a
 warm-up epoch and one more (``peak_rss_mb``); ``epoch_extra_mb`` is the
 difference: what training adds beyond the data (it includes numba loading
@@ -48,9 +48,9 @@ import numpy as np
 import pytest
 
 from bench import workloads
-from bench.floors import floor_epoch
 from bench.peers import make_xpysom
 from fastsom import topology
+from fastsom.kernels.floors import floor_epoch
 from fastsom.options import DISTANCES, NEIGHBORHOODS
 from fastsom.training.batch import default_chunk_size, run_batch
 
@@ -108,7 +108,7 @@ def contender(name, key):
 MEMORY_SCRIPT = r"""
 import json, sys
 sys.path.insert(0, ".")
-from bench import memory
+from fastsom.profiling import memory
 from bench import test_batch as b
 
 key, name = sys.argv[1], sys.argv[2]

@@ -19,8 +19,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from bench import peers, suite, worker, workloads
 from bench.contenders import registry
-from bench.floors import online_floor
 from fastsom.analysis import metrics
+from fastsom.kernels.floors import online_floor
 from fastsom.training import schedules
 
 

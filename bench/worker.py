@@ -16,7 +16,7 @@ Steps, in order:
    map of at most 4x4, one epoch or 50 iterations): the first includes
    compilation (numba, or loading numba's on-disk cache) and library
    start-up, which the timed rounds then exclude.
-4. Reset the peak resident memory (:mod:`bench.memory`) and note the
+4. Reset the peak resident memory (:mod:`fastsom.profiling.memory`) and note the
    resident set: interpreter, libraries, data, codebook.
 5. Estimate the full run's time from runs on parts of it (one epoch on 512,
    2,048, ... rows, or 200, 800, ... iterations, until a part takes 0.25 s;
@@ -51,8 +51,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import memory, workloads
+from bench import workloads
 from bench.contenders import registry
+from fastsom.profiling import memory
 
 #: Quality is scored on at most this many rows (the first ones; the
 #: synthetic data are in random order), to bound the scoring time.

@@ -17,7 +17,7 @@ check them (:mod:`bench.test_batch`).
 
 import numpy as np
 
-from fastsom._jit import fast_jit
+from .._jit import fast_jit
 
 
 @fast_jit
