@@ -25,6 +25,7 @@ from .training import init as init_module
 from .training.batch import run_batch, run_epochs
 from .training.monitor import FiniteGuard, Monitor, StopTraining, is_finite
 from .training.online import new_state, run_online
+from .training.phases import NO_PHASES
 from .training.plan import SampleOrder, start_plan
 from .training.progress import ProgressBar
 
@@ -183,6 +184,10 @@ class SOM(MapQueries, ParamsMixin):
     >>> batch.n_iter_
     10
     """
+
+    #: Where ``fit`` reports the time of its blocks; :func:`fastsom.profile`
+    #: sets a :class:`fastsom.training.phases.PhaseTimer` on its own estimator.
+    _phases = NO_PHASES
 
     def __init__(self, n_rows=10, n_cols=10, *, algorithm="online", n_iterations=None, n_epochs=20,
                  learning_rate=0.5, learning_rate_end=0.01, sigma=None, sigma_end=1.0,
@@ -354,19 +359,23 @@ class SOM(MapQueries, ParamsMixin):
         -------
         self : SOM
         """
-        settings = self._resolve()
-        if checkpoint is not None:
-            checkpoints.check_resumable(settings)
-            checkpoint = os.fspath(checkpoint)
-        X, names = self._validate_X(X, reset=True, dtype=settings.dtype, settings=settings, scheduler=scheduler)
-        settings = self._resolve(X)
-        saved = None if checkpoint is None else checkpoints.read(checkpoint, settings, X, type(self)().get_params())
-        if saved is not None:  # resume: the checkpoint's map, at the epoch it reached
-            weights = np.array(saved.weights.reshape(settings.n_units, -1), order="C")
-            self._set_fitted(settings, weights, saved.header["n_iter"], saved.rng, names)
-            order = None
-        else:
-            order = self._start(X, settings, settings.n_steps if settings.online else 0, names)
+        with self._phases("validate"):
+            settings = self._resolve()
+            if checkpoint is not None:
+                checkpoints.check_resumable(settings)
+                checkpoint = os.fspath(checkpoint)
+            X, names = self._validate_X(X, reset=True, dtype=settings.dtype, settings=settings,
+                                        scheduler=scheduler)
+            settings = self._resolve(X)
+        with self._phases("init"):
+            saved = None if checkpoint is None else checkpoints.read(checkpoint, settings, X,
+                                                                     type(self)().get_params())
+            if saved is not None:  # resume: the checkpoint's map, at the epoch it reached
+                weights = np.array(saved.weights.reshape(settings.n_units, -1), order="C")
+                self._set_fitted(settings, weights, saved.header["n_iter"], saved.rng, names)
+                order = None
+            else:
+                order = self._start(X, settings, settings.n_steps if settings.online else 0, names)
         after_epoch = None if checkpoint is None else (lambda: checkpoints.write(self, checkpoint, X))
         self._train(X, order if settings.online else None, first_step=self.n_iter_,
                     n_epochs=None if saved is None else max(settings.n_steps - self.n_iter_, 0),
@@ -509,7 +518,7 @@ class SOM(MapQueries, ParamsMixin):
                 wanted = bool(settings.callbacks) or params["early_stopping"]
                 run_online(X, self._weights, *grid, order, schedule, settings.kind, settings.metric,
                            settings.adjacency()[1] if wanted else None, strict=settings.strict, state=state,
-                           n_jobs=params["n_jobs"], on_block=on_block)
+                           n_jobs=params["n_jobs"], on_block=on_block, phases=self._phases)
             else:
                 def on_epoch(epoch, quantization_error, topographic_error):
                     self.n_iter_ = first_step + epoch + 1
@@ -521,10 +530,11 @@ class SOM(MapQueries, ParamsMixin):
                 sigmas = settings.sigmas(first_step + np.arange(n_run))
                 if hasattr(X, "epoch_sums"):  # chunked (Dask) data: one task per chunk, the update here
                     run_epochs(X.epoch_sums(*grid, settings.adjacency()[1]), X.shape[0], self._weights, *grid,
-                               sigmas, settings.kind, settings.metric, state=state, on_epoch=on_epoch)
+                               sigmas, settings.kind, settings.metric, state=state, on_epoch=on_epoch,
+                               phases=self._phases)
                 else:
                     run_batch(X, self._weights, *grid, sigmas, settings.kind, settings.metric,
-                              settings.adjacency()[1], state=state, on_epoch=on_epoch)
+                              settings.adjacency()[1], state=state, on_epoch=on_epoch, phases=self._phases)
             check_finite(first_step + int(state[0]), 0, force=True)
         except StopTraining:
             pass

@@ -68,6 +68,7 @@ from ..kernels import bmu as _bmu
 from ..kernels import smoothing as _smoothing
 from ..kernels.distances import COSINE, EUCLIDEAN
 from ..kernels.neighborhoods import GAUSSIAN, MEXICAN_HAT
+from .phases import NO_PHASES
 
 #: Size of one chunk's GEMM products ``G`` (chunk_size x n_units) in bytes,
 #: counted in float64 whatever the dtype. See :func:`default_chunk_size`.
@@ -225,7 +226,7 @@ class ChunkPass:
         self.shifted = None
         self.n_features, self.dtype = n_features, dtype
 
-    def add(self, X, start, stats, totals, bmus=None, n_ranges=1):
+    def add(self, X, start, stats, totals, bmus=None, n_ranges=1, phases=NO_PHASES):
         """Add the rows of X to ``stats`` and ``totals``; no validation.
 
         X       IN    (n, n_features), C-contiguous, dtype of the codebook
@@ -236,6 +237,7 @@ class ChunkPass:
                       number of samples whose two best units are not adjacent
         bmus    OUT   (n,) int64 or None: each row's BMU
         n_ranges      column ranges of the direct path's parallel sums
+        phases        timer of the blocks run (see fastsom.training.phases)
         """
         n = X.shape[0]
         size, metric, codebook = self.chunk_size, start.metric, start.codebook
@@ -251,14 +253,18 @@ class ChunkPass:
                 # BLAS threads do the GEMM; the numba kernels after it run
                 # serially, so the two thread pools never compete (see
                 # kernels.batch.best_two_gemm for the timings).
-                np.matmul(X_chunk, codebook.T, out=self.G[:m])
-                _kernels.best_two_gemm(self.G[:m], start.unit_term, metric, self.coords, self.geometry, self.max_d2,
-                                       bmu_out, dist, far)
-                _kernels.accumulate_gemm(X_chunk, bmu_out, dist, far, metric, stats, totals)
+                with phases("bmu"):
+                    np.matmul(X_chunk, codebook.T, out=self.G[:m])
+                    _kernels.best_two_gemm(self.G[:m], start.unit_term, metric, self.coords, self.geometry,
+                                           self.max_d2, bmu_out, dist, far)
+                with phases("update"):
+                    _kernels.accumulate_gemm(X_chunk, bmu_out, dist, far, metric, stats, totals)
             else:
-                _kernels.best_two_direct(X_chunk, codebook, metric, self.coords, self.geometry, self.max_d2,
-                                         bmu_out, dist, far)
-                _kernels.accumulate_parallel(X_chunk, bmu_out, dist, far, stats, totals, n_ranges)
+                with phases("bmu"):
+                    _kernels.best_two_direct(X_chunk, codebook, metric, self.coords, self.geometry, self.max_d2,
+                                             bmu_out, dist, far)
+                with phases("update"):
+                    _kernels.accumulate_parallel(X_chunk, bmu_out, dist, far, stats, totals, n_ranges)
 
 
 class Update:
@@ -270,14 +276,15 @@ class Update:
         self.smoothed = np.empty((n_units, n_columns))
         self.scratch = np.empty((*self.cell_unit.shape, n_columns)) if kind == GAUSSIAN else None
 
-    def new_weights(self, stats, start, sigma, out, n_threads):
+    def new_weights(self, stats, start, sigma, out, n_threads, phases=NO_PHASES):
         """``out`` = the new codebook from the epoch's ``stats`` at radius ``sigma``; smoothing on ``n_threads``."""
-        with _threads.limit(n_threads):
+        with phases("smooth"), _threads.limit(n_threads):
             smooth(stats, self.coords, self.geometry, self.cell_unit, self.kind, sigma, self.smoothed, self.scratch)
-        # The sums are of shifted samples: H S / H n is the new codebook, shifted likewise.
-        _kernels.divide(self.smoothed, start.codebook, out)
-        if start.shift is not None:
-            out += start.shift
+        with phases("update"):
+            # The sums are of shifted samples: H S / H n is the new codebook, shifted likewise.
+            _kernels.divide(self.smoothed, start.codebook, out)
+            if start.shift is not None:
+                out += start.shift
         return out
 
 
@@ -297,7 +304,8 @@ def smoothing_threads(gemm, n_units, n_columns, cell_unit):
     return _threads.allowed_threads()
 
 
-def run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, metric, *, state, on_epoch=None):
+def run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, metric, *, state, on_epoch=None,
+               phases=NO_PHASES):
     """The epochs of batch training, whatever holds the data; no validation.
 
     ``epoch_sums(start, stats, totals)`` fills ``stats`` and ``totals``
@@ -315,21 +323,25 @@ def run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, m
     totals = np.empty(2)
     new_weights = np.empty_like(weights)
     while state[0] < n_epochs:
-        epoch = int(state[0])
-        start = begin_epoch(weights, metric, n_threads)
-        stats.fill(0.0)
-        totals.fill(0.0)
+        with phases("bmu"):  # the epoch's codebook and its norms
+            epoch = int(state[0])
+            start = begin_epoch(weights, metric, n_threads)
+        with phases("python"):
+            stats.fill(0.0)
+            totals.fill(0.0)
         epoch_sums(start, stats, totals)
-        update.new_weights(stats, start, sigmas[epoch], new_weights, n_threads)
-        _kernels.commit(weights, new_weights, state, epoch + 1)
+        update.new_weights(stats, start, sigmas[epoch], new_weights, n_threads, phases)
+        with phases("update"):
+            _kernels.commit(weights, new_weights, state, epoch + 1)
         if on_epoch is not None:
-            quantization_error = float(totals[0] / n_samples)
-            topographic_error = float(totals[1] / n_samples) if n_units > 1 else math.nan
-            on_epoch(epoch, quantization_error, topographic_error)
+            with phases("python"):
+                quantization_error = float(totals[0] / n_samples)
+                topographic_error = float(totals[1] / n_samples) if n_units > 1 else math.nan
+                on_epoch(epoch, quantization_error, topographic_error)
 
 
 def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, state, on_epoch=None, chunk_size=None,
-              bmus=None):
+              bmus=None, phases=NO_PHASES):
     """Guts of batch training; no input validation.
 
     X          IN    (n_samples, n_features), C-contiguous, dtype of weights
@@ -351,6 +363,7 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
     chunk_size samples per BMU chunk; default :func:`default_chunk_size`
     bmus       OUT   (n_samples,) int64 or None: the BMU of every sample in
                      the last epoch run (under the weights before its update)
+    phases     timer of the blocks run (see fastsom.training.phases); default: none
     """
     n_samples, n_features = X.shape
     n_units = weights.shape[0]
@@ -361,7 +374,7 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
 
     def epoch_sums(start, stats, totals):
         n_ranges = min(_threads.allowed_threads(), n_features + 1)
-        chunk_pass.add(X, start, stats, totals, bmus, n_ranges)
+        chunk_pass.add(X, start, stats, totals, bmus, n_ranges, phases)
 
     run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, metric, state=state,
-               on_epoch=on_epoch)
+               on_epoch=on_epoch, phases=phases)

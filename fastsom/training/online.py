@@ -21,6 +21,7 @@ from .. import topology as grid_module
 from .._validation import check_magnitude, check_option, check_X
 from ..kernels.sweep import OnlineState, online_fast, online_parallel, online_strict
 from ..options import DISTANCES, NEIGHBORHOODS
+from .phases import NO_PHASES
 from .plan import SampleOrder
 
 #: Weight elements touched per kernel call: about 0.05-0.2 s of work, so a
@@ -73,7 +74,7 @@ def choose_kernel(n_units, n_features, strict, n_jobs=None):
 
 
 def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_d2=2.0, *, strict, state,
-               n_jobs=None, bmus=None, block_size=None, on_block=None):
+               n_jobs=None, bmus=None, block_size=None, on_block=None, phases=NO_PHASES):
     """Guts of online training; no input validation.
 
     X          IN    (n_samples, n_features), C-contiguous, dtype of weights
@@ -95,6 +96,7 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
                (3,) float64 = [sum of BMU distances, samples whose two
                best units are not adjacent, BMU searches], which the
                fused sweep gathers as it goes (see kernels.sweep)
+    phases     timer of the blocks run (see fastsom.training.phases); default: none
 
     Each kernel call gets one block's samples (plus the next block's first,
     which the fused sweep looks ahead to) and schedule values, so memory
@@ -109,21 +111,24 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
     no_bmus = np.empty(0, dtype=np.int64)
     errors = np.zeros(4)
     while state[0] < n_iterations:
-        start = int(state[0])
-        stop = min(n_iterations, start + block_size)
-        samples = order.take(start, stop)
-        learning_rate, sigma = schedule(start, stop)
-        out = no_bmus if bmus is None else bmus[start:stop]
-        errors[:3] = 0.0  # errors[3] carries the pending BMU's distance across blocks
-        block_state = np.array([0, state[1], state[2]], dtype=np.int64)
+        with phases("python"):
+            start = int(state[0])
+            stop = min(n_iterations, start + block_size)
+            samples = order.take(start, stop)
+            learning_rate, sigma = schedule(start, stop)
+            out = no_bmus if bmus is None else bmus[start:stop]
+            errors[:3] = 0.0  # errors[3] carries the pending BMU's distance across blocks
+            block_state = np.array([0, state[1], state[2]], dtype=np.int64)
         try:
-            kernel(X, weights, grid_module.Grid(coords, geometry), samples, learning_rate, sigma, kind, metric,
-                   float(max_d2) if track else -1.0, stop - start, OnlineState(block_state, errors), out, *extra)
+            with phases("sweep"):
+                kernel(X, weights, grid_module.Grid(coords, geometry), samples, learning_rate, sigma, kind, metric,
+                       float(max_d2) if track else -1.0, stop - start, OnlineState(block_state, errors), out, *extra)
         finally:  # the weights moved iff block_state says so: keep state in step even on Ctrl-C
             state[1], state[2] = block_state[1], block_state[2]
             state[0] = start + block_state[0]
         if on_block is not None:
-            on_block(int(state[0]), errors[:3].copy() if track else None)
+            with phases("python"):
+                on_block(int(state[0]), errors[:3].copy() if track else None)
 
 
 def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborhood="gaussian_cutoff",
