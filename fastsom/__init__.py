@@ -16,6 +16,7 @@ Layout, top-down (each module imports only from the rows below it):
 ``chunked/``           Dask: batch epochs as one task per row chunk, lazy
                        queries, large files, clusters. Imported only when
                        given a dask collection.
+``profiling/``         ``profile``: timed fits, phases, the machine's floor.
 ``io/``                Files: model files (``model``: format, save, checked
                        read), checkpoints, SOM_PAK codebooks, data tables,
                        IDX, atomic writes. Knows files, not the estimator
@@ -72,6 +73,7 @@ _PUBLIC = {
     "import_cod": ".loading",
     "export_cod": ".io.sompak",
     "suggest_shape": ".sizing",
+    "profile": ".profiling",
 }
 
 __all__ = [*_PUBLIC, "__version__"]

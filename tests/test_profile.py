@@ -1,17 +1,20 @@
-"""Phase timers: the training code times its own blocks (issue 12, item 2).
+"""fastsom.profile: phases timed by the training code, the report, bad input.
 
 No timing decides a test here except the share of a fit's wall time that
 its phases account for (issue 12, item 2), checked with a generous bound on
 fits long enough that a scheduler hiccup cannot cross it.
 """
 
+import json
 import math
 import time
 
 import numpy as np
 import pytest
 
+import fastsom
 from fastsom import SOM
+from fastsom.profiling import ProfileTooLong, machine, measure
 from fastsom.training import batch as batch_module
 from fastsom.training import online as online_module
 from fastsom.training import phases as phases_module
@@ -124,3 +127,111 @@ def test_each_block_of_the_run_is_timed_once(make_X, algorithm):
         assert timer.calls["sweep"] == 6
         assert timer.calls["python"] == 2 * 6  # the block's set-up, and the report after it
     assert timer.calls["validate"] == timer.calls["init"] == 1
+
+
+# ----------------------------------------------------------------- fastsom.profile
+
+#: Small, quick profiles: about a second each.
+QUICK = dict(n_rows=4, n_cols=5, budget=1.0, repeat=2)
+
+
+@pytest.fixture(scope="module")
+def batch_report():
+    X = np.random.default_rng(1).random((3000, 6))
+    return fastsom.profile(X, algorithm="batch", n_epochs=7, **QUICK)
+
+
+def test_profile_reports_each_fit_and_the_floor_beside_it(batch_report):
+    r = batch_report
+    assert len(r.fit_seconds) == len(r.phases) == len(r.unit_seconds) == len(r.floor_unit_seconds) == 2
+    assert 1 <= r.steps_per_fit <= 7 and r.full_steps == 7 and r.unit == "epoch"
+    assert all(t > 0 for t in r.floor_unit_seconds)
+    # The figures follow from the recorded fits: per epoch = (fit - checks - init) / epochs.
+    expected = [(total - p["validate"] - p["init"]) / r.steps_per_fit
+                for total, p in zip(r.fit_seconds, r.phases, strict=True)]
+    np.testing.assert_allclose(r.unit_seconds, expected, rtol=1e-12)
+    np.testing.assert_allclose(r.floor_ratio, np.median(np.divide(expected, r.floor_unit_seconds)), rtol=1e-12)
+    per_fit = np.median([p["validate"] + p["init"] for p in r.phases])
+    np.testing.assert_allclose(r.projected_seconds, per_fit + 7 * np.median(expected), rtol=1e-12)
+    assert set(r.phases[0]) == EXPECTED_PHASES["batch"]
+
+
+def test_profile_report_reads_as_a_table_and_as_json(batch_report):
+    text = str(batch_report)
+    for line in ("per epoch, median [min-max]", "machine floor, same shapes", "x the floor", "BMU search",
+                 "neighbourhood smoothing", "threads", "peak memory above the data", "full run (7 epochs), projected"):
+        assert line in text
+    plain = json.loads(json.dumps(batch_report.to_dict()))
+    (m,) = plain["measurements"]
+    assert m["floor_ratio"] == pytest.approx(batch_report.floor_ratio)
+    assert m["params"]["algorithm"] == "batch" and plain["data"]["n_samples"] == 3000
+    assert plain["machine"]["numba_threading"]["threads"] >= 1
+
+
+def test_profile_compares_the_values_of_one_option(make_X):
+    report = fastsom.profile(make_X(2000, 5), compare={"dtype": ["float32", "float64"]}, n_iterations=4000,
+                             **QUICK)
+    assert [m.label for m in report.measurements] == ["dtype=float32", "dtype=float64"]
+    assert [m.params["dtype"] for m in report.measurements] == ["float32", "float64"]
+    assert report.measurements[0].unit == "1,000 iterations"
+    assert "dtype=float32" in str(report) and "dtype=float64" in str(report)
+    with pytest.raises(AttributeError, match="report.measurements"):
+        report.floor_ratio  # noqa: B018  (two settings: no single figure)
+
+
+def test_a_setting_already_loaded_reports_no_new_kernels(make_X):
+    X = make_X(500, 3)
+    fastsom.profile(X, algorithm="batch", n_epochs=2, **QUICK)
+    again = fastsom.profile(X, algorithm="batch", n_epochs=2, **QUICK)
+    assert again.kernels_new == 0 and "kernels already loaded" in str(again)
+
+
+def test_profile_with_the_reference_checks_agreement(make_X):
+    report = fastsom.profile(make_X(200, 3), n_iterations=2000, reference=True, **QUICK)
+    check = report.reference
+    assert check.agree and check.same_bmus and check.max_abs_diff <= 1e-12
+    assert (check.n_rows, check.n_cols, check.n_features) == (4, 5, 3) and 10 <= check.n_iterations <= 2000
+    assert "OK: fastsom equals the reference" in str(report)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n_rowz=3), r"unknown SOM parameter\(s\) n_rowz; valid: n_rows"),
+    (dict(compare={"colour": [1, 2]}), "compare: unknown option 'colour'"),
+    (dict(compare={"dtype": ["float32", "float16"]}), "dtype=float16: dtype=.float16. is not one of"),
+    (dict(n_rows=0), "n_rows=0 must be >= 1"),
+    (dict(budget=0), "budget=0 must be a number of seconds > 0"),
+    (dict(repeat=0), "repeat=0 must be an integer >= 1"),
+])
+def test_profile_refuses_bad_settings_naming_them(make_X, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fastsom.profile(make_X(50, 3), **kwargs)
+
+
+def test_profile_refuses_bad_data_as_fit_does():
+    with pytest.raises(ValueError, match="X contains NaN"):
+        fastsom.profile(np.array([[0.0, np.nan], [1.0, 2.0]]))
+
+
+def test_a_profile_over_its_budget_says_how_to_shorten_it(make_X):
+    with pytest.raises(ProfileTooLong, match=r"over the budget of 1e-06 s: profile fewer samples.*repeat=1.*budget="):
+        fastsom.profile(make_X(500, 3), algorithm="batch", budget=1e-6)
+
+
+def test_plan_lengths_stays_within_the_budget_and_the_run():
+    calibration = measure.Calibration(1.0, 0.1, 3, 3, per_step=0.01, floor_per_step=0.01, per_fit=0.05)
+    n_steps, estimate, fits = measure.plan_lengths(calibration, 20, online=False, repeat=3, seconds=3.0)
+    assert fits and n_steps == 20 and estimate == pytest.approx(3 * (0.05 + 20 * 0.02))
+    n_steps, estimate, fits = measure.plan_lengths(calibration, 1000, online=False, repeat=3, seconds=3.0)
+    assert fits and n_steps == 47  # (1 s per fit - 0.05 s) / 0.02 s per epoch and floor
+    assert not measure.plan_lengths(calibration, 1000, online=False, repeat=3, seconds=0.1)[2]
+
+
+def test_blas_threads_without_threadpoolctl_match_threadpoolctl(monkeypatch):
+    pytest.importorskip("threadpoolctl")
+    expected = machine.blas()
+    if not expected["library"].startswith("openblas"):
+        pytest.skip(f"NumPy's BLAS here is {expected['library']}; the fallback reads OpenBLAS only")
+    monkeypatch.setattr(machine, "_blas_from_threadpoolctl", lambda: None)
+    found = machine.blas()
+    assert found["source"] == "numpy build configuration" and "openblas" in found["library"]
+    assert found["threads"] == expected["threads"]
