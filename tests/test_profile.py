@@ -1,4 +1,4 @@
-"""fastsom.profile: phases timed by the training code, the report, bad input.
+"""fastsom profile and fastsom.profile: phases timed by the training code, the report, bad input; verify --data.
 
 No timing decides a test here except the share of a fit's wall time that
 its phases account for (issue 12, item 2), checked with a generous bound on
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import fastsom
-from fastsom import SOM
+from fastsom import SOM, cli
 from fastsom.profiling import ProfileTooLong, machine, measure
 from fastsom.training import batch as batch_module
 from fastsom.training import online as online_module
@@ -235,3 +235,110 @@ def test_blas_threads_without_threadpoolctl_match_threadpoolctl(monkeypatch):
     found = machine.blas()
     assert found["source"] == "numpy build configuration" and "openblas" in found["library"]
     assert found["threads"] == expected["threads"]
+
+
+# ----------------------------------------------------------------- the command line
+
+
+def write_csv(path, X):
+    np.savetxt(path, X, delimiter=",", header=",".join(f"f{i}" for i in range(X.shape[1])), comments="")
+    return str(path)
+
+
+def test_cli_profile_prints_the_table_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "profile.json"
+    status = cli.main(["profile", "--samples", "1500", "--features", "6", "--rows", "3", "--cols", "4",
+                       "--algorithm", "batch", "--epochs", "5", "--budget", "1", "--repeat", "2",
+                       "--compare", "jobs=1,-1", "--json", str(out)])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "jobs=1" in captured.out and "jobs=-1" in captured.out and "x the floor" in captured.out
+    assert "making 1,500 x 6 synthetic" in captured.err
+    saved = json.loads(out.read_text())
+    assert saved["compared"] == "jobs" and [m["params"]["n_jobs"] for m in saved["measurements"]] == [1, -1]
+    assert saved["data"]["n_samples"] == 1500 and "make_mnist_like" in saved["data"]["source"]
+
+
+def test_cli_profile_reads_a_data_file_as_train_does(tmp_path, capsys):
+    path = write_csv(tmp_path / "d.csv", np.random.default_rng(0).random((400, 3)) * 50)
+    status = cli.main(["profile", path, "--rows", "3", "--cols", "3", "--iterations", "900", "--budget", "1",
+                       "--repeat", "1", "-q"])
+    captured = capsys.readouterr()
+    assert status == 0 and captured.err == ""
+    assert "data: 400 x 3 float64 (d.csv, scaling minmax)" in captured.out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--compare", "colour=1,2"], "argument --compare: unknown option 'colour'; valid: rows, cols"),
+    (["--compare", "dtype=float16"], "argument --compare: dtype=float16: not one of float32, float64"),
+    (["--compare", "jobs=0"], "argument --compare: jobs=0: must be -1"),
+    (["--compare", "dtype"], "argument --compare: expected dtype=VALUE,VALUE"),
+    (["--budget", "-1"], "argument --budget: must be > 0 seconds"),
+])
+def test_cli_profile_refuses_bad_options(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["profile", "--samples", "10", "--features", "2", *argv])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--rows", "3", "--cols", "3"], "profile needs data: a DATA file, or --samples N --features D"),
+    (["data.csv", "--samples", "5", "--features", "2"], "give a DATA file or --samples N --features D"),
+    (["--samples", "9", "--features", "2", "--topology", "hexagonal", "--toroidal", "--rows", "3"],
+     "must be even for a hexagonal torus"),
+    (["--samples", "9", "--features", "2", "--algorithm", "batch", "--iterations", "5"],
+     "--iterations counts online steps"),
+    (["--samples", "900", "--features", "2", "--budget", "0.000001", "-q"], "--budget"),
+])
+def test_cli_profile_refuses_what_it_cannot_run_in_one_line(argv, message, capsys):
+    assert cli.main(["profile", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("fastsom: ") and err.count("\n") == 1
+
+
+def test_cli_profile_refuses_a_bad_file_as_train_does(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\n1,2\n3,n/a\n")
+    assert cli.main(["profile", str(path)]) == 2
+    assert cli.main(["train", str(path), "--rows", "2", "--cols", "2", "-o", str(tmp_path / "m.npz")]) == 2
+    profile_err, train_err = capsys.readouterr().err.splitlines()
+    assert profile_err == train_err and "non-numeric value 'n/a'" in profile_err
+
+
+def test_verify_on_a_data_file(tmp_path, capsys):
+    path = write_csv(tmp_path / "d.csv", np.random.default_rng(3).random((60, 4)) * 10)
+    assert cli.main(["verify", "--data", path, "--rows", "3", "--cols", "4", "--iterations", "200",
+                     "--samples", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "the first 50 rows of" in out and "4 features, 50 samples" in out and "OK" in out
+
+
+def test_verify_on_a_data_file_with_options_the_reference_supports(tmp_path, capsys):
+    path = write_csv(tmp_path / "d.csv", np.random.default_rng(4).random((40, 3)))
+    assert cli.main(["verify", "--data", path, "--rows", "4", "--cols", "3", "--iterations", "150",
+                     "--topology", "hexagonal", "--neighborhood", "bubble", "--distance", "manhattan"]) == 0
+    out = capsys.readouterr().out
+    assert "neighborhood=bubble, topology=hexagonal, distance=manhattan" in out and "BMU sequences match" in out
+
+
+def test_verify_fails_when_the_general_reference_differs(tmp_path, monkeypatch, capsys):
+    import reference.online
+
+    real = reference.online.train_online
+
+    def skewed(*args, **kwargs):
+        weights, bmus = real(*args, **kwargs)
+        weights[0, 0] += 1e-9
+        return weights, bmus
+
+    monkeypatch.setattr(reference.online, "train_online", skewed)
+    path = write_csv(tmp_path / "d.csv", np.random.default_rng(5).random((30, 2)))
+    assert cli.main(["verify", "--data", path, "--iterations", "50", "--neighborhood", "gaussian"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_verify_refuses_features_with_a_data_file(tmp_path, capsys):
+    path = write_csv(tmp_path / "d.csv", np.ones((5, 2)))
+    assert cli.main(["verify", "--data", path, "--features", "3"]) == 2
+    assert "--features is for synthetic data" in capsys.readouterr().err

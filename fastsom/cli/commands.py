@@ -20,37 +20,47 @@
   writes its picture and prints its quantization and topographic errors
   (``digits --data PATH`` reads real MNIST files).
 * ``fastsom verify`` runs the pure-Python reference and the fast trainer on
-  the same plan and reports whether they agree (exit status 1 if not).
+  the same plan and reports whether they agree (exit status 1 if not);
+  ``--data FILE`` on the first rows of the user's file, scaled as ``train``
+  scales it (:mod:`fastsom.profiling.reference`).
+* ``fastsom profile [DATA | --samples N --features D]`` measures training
+  on the user's data or synthetic data with any map option: first call,
+  phases, the machine's floor, threads, memory, the full run projected
+  (:func:`fastsom.profile`); ``--compare OPTION=V1,V2`` side by side,
+  ``--reference`` with the reference's speed, ``--json FILE``.
 
 A data or model file that cannot be used ends the command with one line on
 standard error, ``fastsom: <file>: <where>: <what>``, and exit status 2 (as
 argparse does for bad options); never a traceback.
 """
 
+import argparse
 import csv
+import json
 import os
 import sys
-import time
 
 import numpy as np
 
+from .. import profiling
+from .. import topology as grid
 from .._validation import check_X
 from ..analysis import plot
-from ..datasets import make_colours
+from ..datasets import make_colours, make_mnist_like
 from ..io import model as model_file
 from ..io.files import atomic_write
 from ..io.tables import read_table
 from ..loading import load
+from ..options import DTYPES
+from ..profiling import reference
 from ..settings import resolve
 from ..som import SOM
-from ..training.online import train_online
-from ..training.plan import make_plan
-from ..tutorial import tutorial_schedules
 from . import demos, large
 from .scaling import apply_scaling, checked_extra, fit_scaling
 
-#: Largest |w_fast - w_reference| accepted by ``verify`` (float64).
-VERIFY_ATOL = 1e-12
+#: Largest |w_fast - w_reference| accepted by ``verify`` (float64); its home is fastsom.profiling.reference.
+VERIFY_ATOL = reference.VERIFY_ATOL
+
 
 def _read(path, args, columns=None):
     """The table the data options of ``args`` ask for (``columns`` overrides ``--columns``)."""
@@ -58,24 +68,39 @@ def _read(path, args, columns=None):
                       header="auto" if args.header is None else args.header, label_column=args.label_column)
 
 
-def cmd_train(args):
-    if args.iterations is not None and args.algorithm == "batch":
+def som_params(args, strict_steps=True):
+    """The ``SOM`` parameters the map options of ``args`` ask for (see ``parser.MAP_OPTIONS``), checked.
+
+    ``strict_steps``: refuse ``--iterations`` for batch and ``--epochs`` for
+    online training (off when ``profile --compare algorithm=...`` runs both).
+    """
+    if strict_steps and args.iterations is not None and args.algorithm == "batch":
         raise ValueError("--iterations counts online steps; batch training runs --epochs")
-    if args.epochs is not None and args.algorithm == "online":
+    if strict_steps and args.epochs is not None and args.algorithm == "online":
         raise ValueError("--epochs counts batch passes; online training runs --iterations")
     steps = {} if args.iterations is None else {"n_iterations": args.iterations}
     if args.epochs is not None:
         steps["n_epochs"] = args.epochs
-    som = SOM(args.rows, args.cols, algorithm=args.algorithm, topology=args.topology, toroidal=args.toroidal,
-              neighborhood=args.neighborhood, distance=args.distance, init=args.init, dtype=args.dtype,
-              n_jobs=args.jobs, random_state=args.seed, verbose=not args.quiet, **steps)
-    resolve(som.get_params())  # refuse impossible settings (an odd hexagonal torus) before reading a large file
+    params = SOM(args.rows, args.cols, algorithm=args.algorithm, topology=args.topology, toroidal=args.toroidal,
+                 neighborhood=args.neighborhood, distance=args.distance, init=args.init, dtype=args.dtype,
+                 n_jobs=args.jobs, random_state=args.seed, **steps).get_params()
+    resolve(params)  # refuse impossible settings (an odd hexagonal torus) before reading a large file
+    return params
+
+
+def _read_scaled(args):
+    """The data file of ``args``, read and scaled as ``train`` does; returns (X float64, table, scaling)."""
+    table = _read(args.data, args)
+    scaling = fit_scaling(table.X, args.scale, table.feature_names)
+    return apply_scaling(table.X, scaling), table, scaling
+
+
+def cmd_train(args):
+    som = SOM(**{**som_params(args), "verbose": not args.quiet})
     if large.wanted(args):
         return large.train(args, som)
-    table = _read(args.data, args)
-    n_samples, n_features = table.X.shape
-    scaling = fit_scaling(table.X, args.scale, table.feature_names)
-    X = apply_scaling(table.X, scaling)
+    X, table, scaling = _read_scaled(args)
+    n_samples, n_features = X.shape
     label = "" if table.labels is None else f", label column {table.label_name or args.label_column!r}"
     print(f"read {n_samples} samples x {n_features} features from {args.data}{label}; scaling: {args.scale}")
     som.fit(X, checkpoint=args.checkpoint)
@@ -231,48 +256,61 @@ def cmd_demo(args):
 
 
 def cmd_verify(args):
-    try:
-        # The oracle (reference/ in the repository) ships inside fastsom; see setup.cfg.
-        from .._reference import tutorial as reference
-    except ImportError:  # pragma: no cover - only when running a checkout that was never installed
-        print("fastsom verify needs fastsom._reference, which pip installs from reference/: "
-              "run pip install . (or pip install -e .) in fastsom's source tree", file=sys.stderr)
-        return 2
-
-    if args.features == 3:
+    reference.load_oracle()  # an install without the oracle: one line, status 2
+    options = {"neighborhood": args.neighborhood, "topology": args.topology, "toroidal": args.toroidal,
+               "distance": args.distance}
+    grid.check_grid(args.rows, args.cols, args.topology, args.toroidal)
+    if args.data is not None:
+        if args.features is not None:
+            raise ValueError("--features is for synthetic data; with --data the file's columns are the features "
+                             "(choose them with --columns)")
+        X, _, _ = _read_scaled(args)
+        X = check_X(X[:args.samples], np.float64, name=f"{args.data} (scaled)")
+        print(f"data: the first {X.shape[0]} rows of {args.data}, scaling: {args.scale}")
+    elif args.features in (None, 3):
         X = make_colours(args.samples, random_state=args.seed)
     else:
         X = np.random.default_rng(args.seed).random((args.samples, args.features))
-    plan = make_plan(args.rows, args.cols, args.features, args.samples, args.iterations, random_state=args.seed)
-    learning_rate, sigma = tutorial_schedules(args.rows, args.cols, args.iterations)
+    check = reference.compare(X, args.rows, args.cols, args.iterations, args.seed, **options)
+    for line in check.lines():
+        print(line)
+    return 0 if check.agree else 1
 
-    def fast():
-        return train_online(X, plan.initial_weights, plan.sample_indices, learning_rate, sigma,
-                            neighborhood="gaussian_cutoff", strict=True)
 
-    fast()  # compile (or load from cache) outside the timing
-    start = time.perf_counter()
-    fast_weights, fast_bmus = fast()
-    fast_seconds = time.perf_counter() - start
-
-    start = time.perf_counter()
-    with np.errstate(divide="ignore"):
-        ref_weights, ref_bmu_idx = reference.train(X.T, plan.initial_weights, plan.sample_indices)
-    ref_seconds = time.perf_counter() - start
-    ref_bmus = ref_bmu_idx[:, 0] * args.cols + ref_bmu_idx[:, 1]
-
-    max_diff = float(np.max(np.abs(fast_weights - ref_weights)))
-    same_bmus = bool(np.array_equal(fast_bmus, ref_bmus))
-    print(f"map {args.rows}x{args.cols}, {args.features} features, {args.samples} samples, "
-          f"{args.iterations} iterations, seed {args.seed} (the tutorial's settings)")
-    print(f"max |w_fast - w_reference| = {max_diff:.3g}  (tolerance {VERIFY_ATOL:g})")
-    print(f"BMU sequences {'match' if same_bmus else 'DIFFER'}"
-          + ("" if same_bmus else f" (first at iteration {int(np.argmax(fast_bmus != ref_bmus))})"))
-    print(f"reference {ref_seconds:.4f} s, fastsom {fast_seconds:.6f} s (compile excluded), "
-          f"speed-up {ref_seconds / fast_seconds:,.0f}x")
-    agree = same_bmus and max_diff <= VERIFY_ATOL
-    print("OK: fastsom equals the reference" if agree else "FAIL: fastsom and the reference differ")
-    return 0 if agree else 1
+def cmd_profile(args):
+    """Measure training on DATA or synthetic data; print the report (and write it as JSON with --json)."""
+    compare = None
+    if args.compare is not None:
+        name, values = args.compare
+        compare = {}
+        for value in values:
+            variant = argparse.Namespace(**{**vars(args), name: value})
+            # --compare algorithm=online,batch runs both: each takes the step count meant for it.
+            compare[f"{name}={value}"] = som_params(variant, strict_steps=name != "algorithm")
+    params = som_params(args, strict_steps=compare is None or args.compare[0] != "algorithm")
+    if args.data is not None and (args.samples is not None or args.features is not None):
+        raise ValueError("give a DATA file or --samples N --features D for synthetic data, not both")
+    if args.data is None and (args.samples is None or args.features is None):
+        raise ValueError("profile needs data: a DATA file, or --samples N --features D for synthetic data")
+    say = (lambda line: None) if args.quiet else (lambda line: print(f"fastsom profile: {line}", file=sys.stderr))
+    if args.data is not None:
+        X, table, _ = _read_scaled(args)
+        source = f"{os.path.basename(args.data)}, scaling {args.scale}"
+    else:
+        say(f"making {args.samples:,} x {args.features} synthetic MNIST-like rows ({args.dtype}, seed {args.seed})")
+        X = make_mnist_like(args.samples, args.features, dtype=DTYPES[args.dtype], random_state=args.seed)
+        source = f"synthetic: fastsom.datasets.make_mnist_like, seed {args.seed}"
+    settings = [("", params)] if compare is None else list(compare.items())
+    report = profiling.profile_settings(X, settings, reference=args.reference, budget=args.budget,
+                                        repeat=args.repeat, progress=say, source=source,
+                                        compared=None if compare is None else args.compare[0])
+    print(report)
+    if args.json is not None:
+        with atomic_write(args.json, "w", encoding="utf-8") as stream:
+            json.dump(report.to_dict(), stream, indent=1)
+            stream.write("\n")
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 0
 
 
 def cmd_cluster(args):

@@ -75,34 +75,120 @@ def _add_dask_options(parser):
                       help="with --dask: worker processes, one thread each (default 2)")
 
 
+def _yes_no(text):
+    value = text.strip().lower()
+    if value not in ("yes", "no", "true", "false", "1", "0"):
+        raise argparse.ArgumentTypeError(f"must be yes or no, got {text!r}")
+    return value in ("yes", "true", "1")
+
+
+#: The map's options, shared by train, profile and profile's --compare:
+#: name (the flag without --; the attribute of the parsed arguments) -> add_argument keywords.
+MAP_OPTIONS = {
+    "rows": dict(type=_positive_int, help="map rows"),
+    "cols": dict(type=_positive_int, help="map columns"),
+    "algorithm": dict(choices=ALGORITHMS, default="online", help="default online"),
+    "iterations": dict(type=_positive_int, help="online: samples presented (default 500 x rows x cols)"),
+    "epochs": dict(type=_positive_int, help="batch: passes over the data (default 20)"),
+    "topology": dict(choices=TOPOLOGIES, default="rectangular", help="default rectangular"),
+    "toroidal": dict(action="store_true", help="wrap the map's edges (a torus)"),
+    "neighborhood": dict(choices=tuple(NEIGHBORHOODS), default="gaussian", help="default gaussian"),
+    "distance": dict(choices=tuple(DISTANCES), default="euclidean", help="default euclidean"),
+    "init": dict(choices=INITS, default="random", help="default random"),
+    "dtype": dict(choices=tuple(DTYPES), default="float64", help="default float64"),
+    "seed": dict(type=int, default=0, help="random seed: same seed, same map (default 0)"),
+    "jobs": dict(type=_jobs, help="online: threads per iteration, -1 = all (default 1)"),
+}
+
+
+def _add_map_options(parser, rows_cols=None):
+    """The map's options (:data:`MAP_OPTIONS`); ``rows_cols``: their default, None: required."""
+    for name, keywords in MAP_OPTIONS.items():
+        if name in ("rows", "cols"):
+            keywords = (dict(keywords, required=True) if rows_cols is None
+                        else dict(keywords, default=rows_cols, help=f"{keywords['help']} (default {rows_cols})"))
+        parser.add_argument(f"--{name}", **keywords)
+
+
+def _compared_value(name, text):
+    """One value of ``--compare NAME=...``, converted and checked as ``--NAME`` would be."""
+    keywords = MAP_OPTIONS[name]
+    convert = _yes_no if keywords.get("action") == "store_true" else keywords.get("type", str)
+    try:
+        value = convert(text.strip())
+    except (argparse.ArgumentTypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(f"{name}={text}: {error}") from None
+    if "choices" in keywords and value not in keywords["choices"]:
+        raise argparse.ArgumentTypeError(f"{name}={text}: not one of {', '.join(keywords['choices'])}")
+    return value
+
+
+def _compare(text):
+    """``OPTION=v1,v2,...`` -> (OPTION, [values]): a map option and the values to measure side by side."""
+    name, equals, values = text.partition("=")
+    name = name.strip().lstrip("-")
+    if name not in MAP_OPTIONS:
+        raise argparse.ArgumentTypeError(f"unknown option {name!r}; valid: {', '.join(MAP_OPTIONS)}")
+    items = [item for item in values.split(",") if item.strip()]
+    if not equals or not 1 <= len(items) <= 8:
+        raise argparse.ArgumentTypeError(f"expected {name}=VALUE,VALUE,... with 1 to 8 values, got {text!r}")
+    return name, [_compared_value(name, item) for item in items]
+
+
+def _seconds(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text}")
+    return value
+
+
 def _add_train(subparsers):
     train = subparsers.add_parser(
         "train", help="train a map on a CSV, .npy or Parquet file",
         description="Train a map on the numeric columns of a data file and write the model.")
     train.add_argument("data", metavar="DATA", help="a .csv, .tsv, .npy or .parquet file, one sample per row")
-    train.add_argument("--rows", type=_positive_int, required=True, help="map rows")
-    train.add_argument("--cols", type=_positive_int, required=True, help="map columns")
     train.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (.npz)")
     _add_data_options(train)
-    train.add_argument("--scale", choices=SCALINGS, default="minmax",
-                       help="per-feature scaling, learnt here and stored in the model (default minmax: [0, 1])")
-    train.add_argument("--algorithm", choices=ALGORITHMS, default="online", help="default online")
-    train.add_argument("--iterations", type=_positive_int,
-                       help="online: samples presented (default 500 x rows x cols)")
-    train.add_argument("--epochs", type=_positive_int, help="batch: passes over the data (default 20)")
-    train.add_argument("--topology", choices=TOPOLOGIES, default="rectangular", help="default rectangular")
-    train.add_argument("--toroidal", action="store_true", help="wrap the map's edges (a torus)")
-    train.add_argument("--neighborhood", choices=tuple(NEIGHBORHOODS), default="gaussian", help="default gaussian")
-    train.add_argument("--distance", choices=tuple(DISTANCES), default="euclidean", help="default euclidean")
-    train.add_argument("--init", choices=INITS, default="random", help="default random")
-    train.add_argument("--dtype", choices=tuple(DTYPES), default="float64", help="default float64")
-    train.add_argument("--seed", type=int, default=0, help="random seed: same seed, same map (default 0)")
-    train.add_argument("--jobs", type=_jobs, help="online: threads per iteration, -1 = all (default 1)")
+    _add_scale_option(train, "per-feature scaling, learnt here and stored in the model (default minmax: [0, 1])")
+    _add_map_options(train)
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_dask_options(train)
     train.add_argument("--checkpoint", metavar="PATH",
                        help="batch: write the map after every epoch to PATH and resume from it if it exists")
     train.set_defaults(run=commands.cmd_train)
+
+
+def _add_scale_option(parser, text):
+    parser.add_argument("--scale", choices=SCALINGS, default="minmax", help=text)
+
+
+def _add_profile(subparsers):
+    profile = subparsers.add_parser(
+        "profile", help="how fast training runs here, where the time goes, how far from the machine's floor",
+        description="Time short fits of a map on your data file (or synthetic data of a given shape), phase by "
+                    "phase, beside the machine's floor for the same shapes; project the full run. The "
+                    "measurements stay within --budget seconds; compiling the kernels (first run after an "
+                    "install) comes on top.")
+    profile.add_argument("data", metavar="DATA", nargs="?",
+                         help="a .csv, .tsv, .npy or .parquet file, read as train reads it; or give --samples and "
+                              "--features for synthetic MNIST-like data")
+    profile.add_argument("--samples", type=_positive_int, help="synthetic data: rows")
+    profile.add_argument("--features", type=_positive_int, help="synthetic data: columns")
+    _add_data_options(profile)
+    _add_scale_option(profile, "per-feature scaling of DATA, as train does (default minmax: [0, 1])")
+    _add_map_options(profile, rows_cols=10)
+    profile.add_argument("--compare", type=_compare, metavar="OPTION=V1,V2",
+                         help=f"measure each value of one option side by side, e.g. dtype=float32,float64 or "
+                              f"jobs=1,-1; options: {', '.join(MAP_OPTIONS)}")
+    profile.add_argument("--reference", action="store_true",
+                         help="also time the pure-Python reference on the first rows (the tutorial's online "
+                              "settings) and check that the two agree")
+    profile.add_argument("--budget", type=_seconds, default=30.0,
+                         help="seconds the measurements may take (default 30)")
+    profile.add_argument("--repeat", type=_positive_int, default=3, help="measured fits per setting (default 3)")
+    profile.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
+    profile.add_argument("-q", "--quiet", action="store_true", help="no progress lines on standard error")
+    profile.set_defaults(run=commands.cmd_profile)
 
 
 def _add_predict(subparsers):
@@ -186,10 +272,24 @@ def _add_cluster(subparsers):
 
 
 def _add_verify(subparsers):
-    verify = subparsers.add_parser("verify", help="compare the fast trainer with the pure-Python reference")
+    verify = subparsers.add_parser(
+        "verify", help="compare the fast trainer with the pure-Python reference",
+        description="Train the pure-Python reference and fastsom's exact kernel on the same plan (the tutorial's "
+                    "settings unless --neighborhood, --topology, --toroidal or --distance say otherwise) and "
+                    "report whether they agree. Data: the tutorial's colours, uniform data (--features), or the "
+                    "first --samples rows of your file (--data).")
     _add_tutorial_options(verify)
-    verify.add_argument("--features", type=_positive_int, default=3, help="features; 3 = the tutorial's colours")
-    verify.add_argument("--samples", type=_positive_int, default=100, help="number of samples (default 100)")
+    verify.add_argument("--features", type=_positive_int,
+                        help="synthetic data: features (default 3, the tutorial's colours; others: uniform [0, 1))")
+    verify.add_argument("--samples", type=_positive_int, default=100,
+                        help="number of samples, or of rows read from --data (default 100)")
+    verify.add_argument("--data", metavar="DATA", help="a .csv, .tsv, .npy or .parquet file, read as train reads it")
+    _add_data_options(verify)
+    _add_scale_option(verify, "per-feature scaling of --data (default minmax: [0, 1], as the tutorial normalises)")
+    for name in ("topology", "toroidal", "distance"):
+        verify.add_argument(f"--{name}", **MAP_OPTIONS[name])
+    verify.add_argument("--neighborhood", choices=tuple(NEIGHBORHOODS), default="gaussian_cutoff",
+                        help="default gaussian_cutoff (the tutorial's)")
     verify.set_defaults(run=commands.cmd_verify)
 
 
@@ -198,6 +298,6 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="fastsom", description="Fast, exact Self-Organising Maps.")
     parser.add_argument("--version", action="version", version=f"fastsom {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_predict, _add_info, _add_plot, _add_cluster, _add_demo, _add_verify):
+    for add in (_add_train, _add_predict, _add_info, _add_plot, _add_cluster, _add_demo, _add_verify, _add_profile):
         add(subparsers)
     return parser
