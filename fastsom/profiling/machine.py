@@ -11,7 +11,7 @@ import sys
 import numba
 import numpy as np
 
-from .. import _jit
+from .. import _jit, _threads
 
 #: Symbols that return OpenBLAS's thread count, by build (plain, 64-bit
 #: integer interface, NumPy's and SciPy's renamed wheels).
@@ -28,16 +28,13 @@ def load_average():
 
 
 def numba_threads():
-    """numba's threading: ``{"layer": name or None, "threads": int}``.
+    """numba's threading: ``{"layer": name or None, "threads": int}`` (see :mod:`fastsom._threads`).
 
     The layer is known once a parallel region has run in this process
-    (numba chooses it then); before that it is None.
+    (numba chooses it then); before that it is None. Reading them starts
+    nothing.
     """
-    try:
-        layer = numba.threading_layer()
-    except ValueError:  # no parallel region has run yet
-        layer = None
-    return {"layer": layer, "threads": numba.get_num_threads()}
+    return {"layer": _threads.layer(), "threads": _threads.available_threads()}
 
 
 def _blas_from_threadpoolctl():
