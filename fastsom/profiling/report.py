@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from ..training.phases import PHASES
+from .measure import ITERATIONS_PER_UNIT
 
 #: How the report names each phase (see fastsom.training.phases).
 PHASE_LABELS = {
@@ -133,7 +134,8 @@ class ProfileReport:
             f"numba {machine['numba']} ({numba['threads']} threads, {numba['layer'] or 'layer not started'}); "
             f"BLAS {blas['library']} ({blas['threads'] or '?'} threads)",
             f"measured: {len(first.fit_seconds)} fits of {self._length(first)} per setting, each beside the floor, "
-            f"alternated; {self.elapsed_seconds:.1f} s in all (budget {self.budget_seconds:g} s)",
+            f"alternated; {self.elapsed_seconds:.1f} s in all, first calls "
+            f"{sum(m.first_call_seconds for m in ms):.1f} s of it (budget {self.budget_seconds:g} s)",
             "",
         ]
         rows = [("", [m.label for m in ms])] if len(ms) > 1 or first.label else []
@@ -161,8 +163,15 @@ class ProfileReport:
         rows.append((f"full run ({run}), projected", [format_seconds(m.projected_seconds) for m in ms]))
         out += self._table(rows)
         if self.reference is not None:
-            out += ["", "reference (pure Python, the tutorial's online settings, on the first rows):"]
-            out += ["  " + line for line in self.reference.lines()]
+            check = self.reference
+            per_iteration = check.reference_seconds / check.n_iterations
+            out += ["", "reference (pure Python, the tutorial's online settings, on the first rows) against "
+                        "fastsom's exact kernel:"]
+            out += ["  " + line for line in check.lines()]
+            out += [f"  {m.label + ': ' if m.label else ''}the setting measured above, "
+                    f"{format_seconds(m.unit_median / ITERATIONS_PER_UNIT)} per iteration: "
+                    f"{per_iteration / (m.unit_median / ITERATIONS_PER_UNIT):,.0f}x the reference's "
+                    f"{format_seconds(per_iteration)} per iteration" for m in ms if m.online]
         out += [""] + self._advice()
         out += [f"note: {note}" for note in self.notes]
         return out
