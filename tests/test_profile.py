@@ -217,6 +217,14 @@ def test_a_profile_over_its_budget_says_how_to_shorten_it(make_X):
         fastsom.profile(make_X(500, 3), algorithm="batch", budget=1e-6)
 
 
+def test_the_phases_shown_are_those_of_the_median_fit():
+    m = measure.Measurement("", {}, False, 5, 1, 1.0, 0.5, 1, 1, fit_seconds=[3.0, 1.0, 2.0, 4.0],
+                            phases=[{"bmu": 2.5}, {"bmu": 0.5}, {"bmu": 1.5, "smooth": 0.25}, {"bmu": 3.0}])
+    assert m.median_fit == 2  # 2.0 s: the lower of the two middle fits
+    assert m.fit_phases() == {"bmu": 1.5, "smooth": 0.25, "unaccounted": 0.25}
+    assert m.coverage == 0.875
+
+
 def test_plan_lengths_stays_within_the_budget_and_the_run():
     calibration = measure.Calibration(1.0, 0.1, 3, 3, per_step=0.01, floor_per_step=0.01, per_fit=0.05)
     n_steps, estimate, fits = measure.plan_lengths(calibration, 20, online=False, repeat=3, seconds=3.0)

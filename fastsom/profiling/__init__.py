@@ -109,7 +109,7 @@ def profile(X, *, compare=None, reference=False, budget=DEFAULT_BUDGET, repeat=D
     -------
     ProfileReport
         With one setting, its figures read directly (``report.floor_ratio``,
-        ``report.unit_median``, ``report.phase_medians()``,
+        ``report.unit_median``, ``report.fit_phases()``,
         ``report.projected_seconds``); with ``compare``, from
         ``report.measurements``. ``report.to_dict()`` for JSON, ``print(report)``
         for the table.

@@ -260,23 +260,25 @@ class Measurement:
         return float(np.median(np.divide(self.unit_seconds, self.floor_unit_seconds)))
 
     @property
-    def fit_median(self):
-        return float(np.median(self.fit_seconds))
+    def median_fit(self):
+        """Index of the fit of median wall time (the lower of the two middle ones for an even count)."""
+        return int(np.argsort(self.fit_seconds, kind="stable")[(len(self.fit_seconds) - 1) // 2])
 
-    def phase_medians(self):
-        """Median seconds per phase over the measured fits, plus ``"unaccounted"``: fit time outside every phase."""
-        names = sorted({name for phases in self.phases for name in phases})
-        medians = {name: float(np.median([phases.get(name, 0.0) for phases in self.phases])) for name in names}
-        medians["unaccounted"] = float(np.median([total - sum(phases.values())
-                                                  for total, phases in zip(self.fit_seconds, self.phases,
-                                                                           strict=True)]))
-        return medians
+    def fit_phases(self, index=None):
+        """The phases of one fit (default: :attr:`median_fit`), in seconds, plus ``"unaccounted"``.
+
+        One real fit rather than medians per phase, so that the phases and
+        their shares add up to that fit's wall time.
+        """
+        index = self.median_fit if index is None else index
+        found = dict(self.phases[index])
+        found["unaccounted"] = self.fit_seconds[index] - sum(found.values())
+        return found
 
     @property
     def coverage(self):
-        """Median share of a fit's wall time that its phases account for (1.0: all of it)."""
-        return float(np.median([sum(phases.values()) / total
-                                for total, phases in zip(self.fit_seconds, self.phases, strict=True)]))
+        """Share of the median fit's wall time that its phases account for (1.0: all of it)."""
+        return sum(self.phases[self.median_fit].values()) / self.fit_seconds[self.median_fit]
 
     @property
     def per_fit_seconds(self):
@@ -295,7 +297,7 @@ class Measurement:
             "unit": self.unit, "full_steps": self.full_steps, "steps_per_fit": self.steps_per_fit,
             "first_call_seconds": self.first_call_seconds, "compile_seconds": self.compile_seconds,
             "kernels_new": self.kernels_new, "kernels_from_cache": self.kernels_from_cache,
-            "fit_seconds": self.fit_seconds, "phases": self.phases, "phase_medians": self.phase_medians(),
+            "fit_seconds": self.fit_seconds, "phases": self.phases, "median_fit": self.median_fit,
             "coverage": self.coverage, "unit_seconds": self.unit_seconds, "unit_median": self.unit_median,
             "floor_unit_seconds": self.floor_unit_seconds, "floor_median": self.floor_median,
             "floor_ratio": self.floor_ratio, "peak_memory_bytes": self.peak_memory_bytes,

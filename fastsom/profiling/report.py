@@ -147,17 +147,17 @@ class ProfileReport:
                       f"{format_seconds(max(m.unit_seconds))}]" for m in ms]))
         rows.append(("machine floor, same shapes", [format_seconds(m.floor_median) for m in ms]))
         rows.append(("x the floor", [f"{m.floor_ratio:.2f}x" for m in ms]))
-        rows.append(("phases of one measured fit", [self._length(m) for m in ms]))
-        medians = [m.phase_medians() for m in ms]
+        rows.append(("phases of the median fit", [self._length(m) for m in ms]))
+        phases = [m.fit_phases() for m in ms]
         for phase in (*PHASES, "unaccounted"):
-            if not any(phase in found for found in medians):
+            if not any(phase in found for found in phases):
                 continue
             cells = []
-            for m, found in zip(ms, medians, strict=True):
-                share = 100 * found.get(phase, 0.0) / m.fit_median
+            for m, found in zip(ms, phases, strict=True):
+                share = 100 * found.get(phase, 0.0) / m.fit_seconds[m.median_fit]
                 cells.append(f"{format_seconds(found[phase]):>8} {share:5.1f}%" if phase in found else "-")
             rows.append((f"  {PHASE_LABELS[phase]}", cells))
-        rows.append(("  phases / fit's wall time", [f"{100 * m.coverage:.1f}%" for m in ms]))
+        rows.append(("  timed phases / fit's wall time", [f"{100 * m.coverage:.1f}%" for m in ms]))
         rows.append(("threads", [_threads(m.threads) for m in ms]))
         rows.append(("peak memory above the data", [_mib(m.peak_memory_bytes) for m in ms]))
         rows.append((f"full run ({run}), projected", [format_seconds(m.projected_seconds) for m in ms]))
@@ -186,9 +186,9 @@ class ProfileReport:
         """One line per setting on what its largest phase means (README, "Profiling your run")."""
         lines = []
         for m in self.measurements:
-            medians = m.phase_medians()
-            top = max(medians, key=medians.get)
-            share = 100 * medians[top] / m.fit_median
+            found = m.fit_phases()
+            top = max(found, key=found.get)
+            share = 100 * found[top] / m.fit_seconds[m.median_fit]
             head = f"{m.label + ': ' if m.label else ''}{PHASE_LABELS[top]} takes {share:.0f}% of a measured fit"
             if top in ("validate", "init"):
                 tip = ("paid once per fit; data already C-ordered in the map's dtype skip the conversion, and "
