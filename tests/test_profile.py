@@ -207,6 +207,18 @@ def test_profile_refuses_bad_settings_naming_them(make_X, kwargs, message):
         fastsom.profile(make_X(50, 3), **kwargs)
 
 
+@pytest.mark.parametrize("kind", ["list", "dataframe", "float32 array"])
+def test_profile_takes_what_fit_takes(make_X, kind):
+    X = make_X(400, 3)
+    if kind == "dataframe":
+        X = pytest.importorskip("pandas").DataFrame(X, columns=["a", "b", "c"])
+    given = X.tolist() if kind == "list" else X.astype(np.float32) if kind == "float32 array" else X
+    report = fastsom.profile(given, algorithm="batch", n_epochs=2, **QUICK)
+    assert report.data["n_samples"] == 400 and report.data["n_features"] == 3
+    assert report.data["dtype"] == ("float32" if kind == "float32 array" else "float64")
+    assert len(report.unit_seconds) == 2
+
+
 def test_profile_refuses_bad_data_as_fit_does():
     with pytest.raises(ValueError, match="X contains NaN"):
         fastsom.profile(np.array([[0.0, np.nan], [1.0, 2.0]]))

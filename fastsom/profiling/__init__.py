@@ -146,15 +146,15 @@ def profile_settings(X, settings, *, reference=False, budget=DEFAULT_BUDGET, rep
     source_dtype = getattr(X, "dtype", checked.dtype)
     data = {"n_samples": checked.shape[0], "n_features": checked.shape[1], "dtype": str(source_dtype),
             "source": source or "the array given"}
-    # The fits get the data as the user has them (their checks convert, as in any fit); the floor
-    # and calibration slices read the checked copy.
-    fit_X = X if hasattr(X, "columns") else checked if checked.dtype == source_dtype else X
+    # The fits get arrays and DataFrames as the user has them, so their checks convert as the
+    # user's fits would (lists and the like: the checked array); calibration slices rows of an array.
+    fit_X = X if isinstance(X, np.ndarray) or hasattr(X, "columns") else checked
 
     measurement_budget = budget * (1 - REFERENCE_SHARE) if reference else budget
     plans, estimate = [], 0.0
     for label, setting in settings:
         say(f"calibrating{' ' + label if label else ''}: first call (compiles, or loads the compiled kernels)")
-        calibration = _measure.calibrate(fit_X if isinstance(fit_X, np.ndarray) else checked, setting)
+        calibration = _measure.calibrate(X if isinstance(X, np.ndarray) else checked, setting)
         online = setting["algorithm"] == "online"
         n_steps, seconds, fits = _measure.plan_lengths(calibration, resolve(setting).n_steps, online, repeat,
                                                        measurement_budget / len(settings))
