@@ -141,6 +141,8 @@ def profile_settings(X, settings, *, reference=False, budget=DEFAULT_BUDGET, rep
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         raise ValueError(f"repeat={repeat!r} must be an integer >= 1")
     settings = [(label, {**setting, "verbose": False}) for label, setting in settings]
+    if reference:
+        _reference.load_oracle()  # an install without the oracle fails before measuring anything
     first_dtype = resolve(settings[0][1]).dtype
     checked = check_X(X, first_dtype)  # refuse bad data before any kernel runs
     source_dtype = getattr(X, "dtype", checked.dtype)
@@ -151,7 +153,7 @@ def profile_settings(X, settings, *, reference=False, budget=DEFAULT_BUDGET, rep
     fit_X = X if isinstance(X, np.ndarray) or hasattr(X, "columns") else checked
 
     measurement_budget = budget * (1 - REFERENCE_SHARE) if reference else budget
-    plans, estimate = [], 0.0
+    plans, estimate, too_long = [], 0.0, None
     for label, setting in settings:
         say(f"calibrating{' ' + label if label else ''}: first call (compiles, or loads the compiled kernels)")
         calibration = _measure.calibrate(X if isinstance(X, np.ndarray) else checked, setting)
@@ -160,8 +162,9 @@ def profile_settings(X, settings, *, reference=False, budget=DEFAULT_BUDGET, rep
                                                        measurement_budget / len(settings))
         plans.append((label, setting, calibration, n_steps))
         estimate += seconds
-        if not fits:
-            raise ProfileTooLong(_too_long(estimate, budget, label, calibration, online, repeat))
+        too_long = too_long or (None if fits else (label, calibration, online))
+    if too_long is not None:
+        raise ProfileTooLong(_too_long(estimate, budget, *too_long, repeat))
     say(f"measuring: {len(settings)} setting(s) x {repeat} fits, each beside the floor: about {estimate:.0f} s")
     measurements = []
     for label, setting, calibration, n_steps in plans:
@@ -190,7 +193,6 @@ def _too_long(estimate, budget, label, calibration, online, repeat):
 
 def _reference_check(X, params, budget, say):
     """The reference against fastsom on the first rows, with as many iterations as its share of the budget holds."""
-    _reference.load_oracle()
     part = check_X(X[:REFERENCE_ROWS], "float64")
     n_rows, n_cols, seed = params["n_rows"], params["n_cols"], params["random_state"]
     seed = seed if isinstance(seed, int) else 0
