@@ -183,34 +183,39 @@ class ProfileReport:
         return f"{m.steps_per_fit} epoch{'s' if m.steps_per_fit > 1 else ''}"
 
     def _advice(self):
-        """One line per setting on what its largest phase means (README, "Profiling your run")."""
+        """What the largest phase of each setting means, and the checks when large (README, "Profiling your run")."""
         lines = []
         for m in self.measurements:
             found = m.fit_phases()
+            wall = m.fit_seconds[m.median_fit]
             top = max(found, key=found.get)
-            share = 100 * found[top] / m.fit_seconds[m.median_fit]
-            head = f"{m.label + ': ' if m.label else ''}{PHASE_LABELS[top]} takes {share:.0f}% of a measured fit"
-            if top in ("validate", "init"):
-                tip = ("paid once per fit; data already C-ordered in the map's dtype skip the conversion, and "
-                       "init='random' or 'sample' cost less than 'pca'")
-            elif top in ("bmu", "sweep") and m.floor_ratio < 1.5:
-                smaller = "float32, " if m.params.get("dtype") == "float64" else ""
-                tip = (f"at {m.floor_ratio:.2f}x the machine's floor for these shapes: only less work goes faster "
-                       f"({smaller}fewer features or units)")
-            elif top in ("bmu", "sweep"):
-                tip = (f"at {m.floor_ratio:.2f}x the floor: check the threads line and the load average (cores "
-                       "taken by other work)" + ("; on an idle machine try n_jobs=-1" if m.online else ""))
-            elif top == "smooth":
-                tip = ("its cost grows with the map (units x features x side), not with the samples: more "
-                       "samples per epoch amortise it; the gaussian is separable, the truncated "
-                       "neighbourhoods cost more as sigma grows")
-            elif top in ("python", "unaccounted"):
-                tip = ("each kernel call has little work (small data or map): the overhead is fixed per block "
-                       "or epoch, so larger data per call amortise it; on tiny data the batch map is quickest")
-            else:
-                tip = "sums per unit and the new map: they grow with samples x features"
-            lines.append(f"{head}: {tip}")
+            shown = [top] + [p for p in ("validate",) if p != top and found.get(p, 0.0) >= 0.25 * wall]
+            for phase in shown:
+                head = f"{m.label + ': ' if m.label else ''}{PHASE_LABELS[phase]} take{'s' * (phase != 'validate')} "
+                lines.append(f"{head}{100 * found[phase] / wall:.0f}% of a measured fit: {self._tip(m, phase)}")
         return lines
+
+    @staticmethod
+    def _tip(m, phase):
+        if phase == "validate":
+            return "paid once per fit; data already C-ordered in the map's dtype skip the conversion"
+        if phase == "init":
+            return "paid once per fit; init='random' or 'sample' cost less than 'pca'"
+        if phase in ("bmu", "sweep") and m.floor_ratio < 1.5:
+            smaller = "float32, " if m.params.get("dtype") == "float64" else ""
+            return (f"at {m.floor_ratio:.2f}x the machine's floor for these shapes: only less work goes faster "
+                    f"({smaller}fewer features or units)")
+        if phase in ("bmu", "sweep"):
+            return (f"at {m.floor_ratio:.2f}x the floor: check the threads line and the load average (cores "
+                    "taken by other work)" + ("; on an idle machine try n_jobs=-1" if m.online else ""))
+        if phase == "smooth":
+            return ("its cost grows with the map (units x features x side), not with the samples: more samples "
+                    "per epoch amortise it; the gaussian is separable, the truncated neighbourhoods cost more "
+                    "as sigma grows")
+        if phase in ("python", "unaccounted"):
+            return ("each kernel call has little work (small data or map): the overhead is fixed per block or "
+                    "epoch, so larger data per call amortise it; on tiny data the batch map is quickest")
+        return "sums per unit and the new map: they grow with samples x features"
 
     def __str__(self):
         return "\n".join(self.lines())
