@@ -14,7 +14,7 @@ import pytest
 
 import fastsom
 from fastsom import SOM, cli
-from fastsom.profiling import ProfileTooLong, machine, measure
+from fastsom.profiling import ProfileReport, ProfileTooLong, machine, measure
 from fastsom.training import batch as batch_module
 from fastsom.training import online as online_module
 from fastsom.training import phases as phases_module
@@ -235,6 +235,22 @@ def test_the_phases_shown_are_those_of_the_median_fit():
     assert m.median_fit == 2  # 2.0 s: the lower of the two middle fits
     assert m.fit_phases() == {"bmu": 1.5, "smooth": 0.25, "unaccounted": 0.25}
     assert m.coverage == 0.875
+
+
+@pytest.mark.parametrize("phases, floor, expected", [
+    ({"validate": 0.1, "bmu": 1.0}, 1.1, ["BMU search takes 91%: at 1.10x the machine's floor", "(float32, fewer"]),
+    ({"validate": 0.1, "bmu": 1.0}, 2.0, ["at 2.00x the floor: check the threads line"]),
+    ({"bmu": 0.2, "smooth": 0.8}, 1.0, ["neighbourhood smoothing takes 80%: its cost grows with the map"]),
+    ({"python": 0.6, "bmu": 0.4}, 1.0, ["Python between blocks takes 60%: each kernel call has little work"]),
+    ({"validate": 0.4, "bmu": 0.6}, 1.0, ["BMU search takes 60%", "input checks and conversion take 40%"]),
+])
+def test_the_advice_names_the_largest_phase(phases, floor, expected):
+    total = sum(phases.values())
+    m = measure.Measurement("", {"dtype": "float64"}, False, 5, 1, 1.0, 0.5, 1, 1, fit_seconds=[total],
+                            phases=[phases], unit_seconds=[floor], floor_unit_seconds=[1.0])
+    advice = "\n".join(ProfileReport({}, {}, [m])._advice()).replace(" of a measured fit", "")
+    for text in expected:
+        assert text in advice
 
 
 def test_plan_lengths_stays_within_the_budget_and_the_run():
