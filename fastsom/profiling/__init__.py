@@ -165,7 +165,8 @@ def profile_settings(X, settings, *, reference=False, budget=DEFAULT_BUDGET, rep
         too_long = too_long or (None if fits else (label, calibration, online))
     if too_long is not None:
         raise ProfileTooLong(_too_long(estimate, budget, *too_long, repeat))
-    say(f"measuring: {len(settings)} setting(s) x {repeat} fits, each beside the floor: about {estimate:.0f} s")
+    say(f"measuring: {len(settings)} setting(s) x {repeat} fits, each beside the floor: about "
+        f"{format_seconds(estimate)}")
     measurements = []
     for label, setting, calibration, n_steps in plans:
         say(f"measuring{' ' + label if label else ''}")
