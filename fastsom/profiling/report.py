@@ -54,7 +54,7 @@ def _first_call(m):
         where = f"{kernels} compiled"
     else:
         where = f"{m.kernels_new - m.kernels_from_cache} compiled, {m.kernels_from_cache} from the cache"
-    return f"{format_seconds(m.compile_seconds)}: {where}"
+    return f"{format_seconds(m.first_call_seconds)}: {where}"
 
 
 @dataclass
