@@ -23,6 +23,8 @@ def format_seconds(value):
         return "-"
     if value >= 100:
         return f"{value:,.0f} s"
+    if value >= 10:
+        return f"{value:.1f} s"
     if value >= 1:
         return f"{value:.2f} s"
     if value >= 1e-3:
