@@ -41,6 +41,15 @@ def batch_som(**params):
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
+    # Dask's nanny writes its pre-spawn environment (OMP_NUM_THREADS=1, ...)
+    # into this process's os.environ and leaves it: put it back after.
+    saved = dict(os.environ)
+    yield from _cluster(distributed)
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def _cluster(distributed):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   worker_dashboard_address=":0") as local, distributed.Client(local) as client:
         yield client
@@ -274,9 +283,12 @@ def test_a_cluster_fastsom_starts_gives_numba_one_thread_per_worker():
     pytest.importorskip("distributed")
     from fastsom.chunked.clusters import local_cluster
 
+    before = os.environ.get("NUMBA_NUM_THREADS")
     with local_cluster(2) as client:
         threads = client.run(lambda: __import__("numba").config.NUMBA_NUM_THREADS)
     assert sorted(threads.values()) == [1, 1]
+    # ... and not in this process: numba would refuse its next compile here.
+    assert os.environ.get("NUMBA_NUM_THREADS") == before
 
 
 def test_a_scheduler_that_does_not_answer_is_named():

@@ -17,13 +17,17 @@ CONNECT_TIMEOUT = 10
 @contextlib.contextmanager
 def local_cluster(n_workers, memory_limit="auto"):
     """A ``distributed.Client`` of ``n_workers`` single-threaded worker processes on this machine, inside the block."""
-    import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1}):
-        with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
-                          dashboard_address=":0") as cluster, Client(cluster) as client:
-            yield client
+    # The nannies' ``env``, set in each worker process: dask's
+    # ``distributed.nanny.pre-spawn-environ`` would also set it in this
+    # process's os.environ and leave it there (measured, distributed
+    # 2026.8), and numba, re-reading its configuration at the next compile,
+    # then refuses to run ("Cannot set NUMBA_NUM_THREADS to a different value
+    # once the threads have been launched").
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
+                      dashboard_address=":0", env={"NUMBA_NUM_THREADS": "1"}) as cluster, Client(cluster) as client:
+        yield client
 
 
 @contextlib.contextmanager
