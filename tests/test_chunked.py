@@ -265,6 +265,22 @@ def test_large_sources_open_as_row_chunks(tmp_path, data):
     np.testing.assert_array_equal(array.compute(), data)
 
 
+def test_a_npy_file_travels_to_workers_as_its_name_not_its_rows(tmp_path, monkeypatch):
+    # A memory map pickles as its whole contents: a graph built on one would
+    # ship the file to the scheduler and every worker.
+    import pickle
+
+    from fastsom.chunked import sources
+
+    monkeypatch.setattr(sources, "CHUNK_BYTES", 64_000)
+    rows = np.arange(40_000.0).reshape(8_000, 5)
+    np.save(tmp_path / "big.npy", rows)
+    array, _ = sources.open_rows(tmp_path / "big.npy")
+    assert array.chunks == ((1600,) * 5, (5,))
+    assert len(pickle.dumps(array)) < rows.nbytes / 20
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(array)).compute(scheduler="processes"), rows)
+
+
 def test_sources_that_are_no_table_are_refused_naming_the_file(tmp_path):
     from fastsom.chunked.sources import open_rows
 

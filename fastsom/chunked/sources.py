@@ -1,8 +1,8 @@
 """Data files too large for memory, opened as dask arrays of whole rows (for ``fastsom train --dask``).
 
 * a **zarr** store (a folder holding ``.zarray`` or ``zarr.json``): ``dask.array.from_zarr``, its own chunks;
-* a **.npy** file: a read-only memory map, wrapped in row chunks of about
-  :data:`CHUNK_BYTES` (nothing is read until a task needs its rows);
+* a **.npy** file: row chunks of about :data:`CHUNK_BYTES`, each read from a
+  memory map of the file by the task that needs it (:class:`NpyRows`);
 * **Parquet**: one file, a folder of them, or a glob (``data/*.parquet``):
   ``dask.dataframe.read_parquet``, its numeric columns (or those named),
   their names kept.
@@ -58,7 +58,7 @@ def open_rows(path, columns=None):
             raise ValueError(f"{path}: not a readable .npy file ({error})") from None
         _checked(path, table)
         rows = max(1, CHUNK_BYTES // max(1, table.shape[1] * table.dtype.itemsize))
-        return da.from_array(table, chunks=(rows, -1)), None
+        return da.from_array(NpyRows(path, table.shape, table.dtype), chunks=(rows, -1)), None
     if _is_parquet(path):
         import dask.dataframe as dd
 
@@ -74,6 +74,34 @@ def open_rows(path, columns=None):
             raise ValueError(f"{path}: no column {missing}" if missing else f"{path}: no numeric column")
         return _checked(path, rows_of(frame[list(columns)])), [str(name) for name in columns]
     raise ValueError(f"{path}: not a zarr store, a .npy file or Parquet")
+
+
+class NpyRows:
+    """A .npy file's rows, read when a task asks for them, in the task's process.
+
+    Not ``np.load(mmap_mode="r")`` itself: a memory map pickles as its whole
+    contents, so a graph built on one would carry the file to the scheduler
+    and to every worker. This pickles as the file's name, shape and dtype;
+    each task maps the file itself (so workers must see the same path).
+    """
+
+    ndim = 2
+
+    def __init__(self, path, shape, dtype):
+        self.path, self.shape, self.dtype = path, tuple(shape), np.dtype(dtype)
+
+    def __dask_tokenize__(self):
+        return ("fastsom.NpyRows", self.path, self.shape, self.dtype.str)
+
+    def __getitem__(self, key):
+        try:
+            table = np.load(self.path, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError) as error:
+            raise ValueError(f"{self.path}: not a readable .npy file ({error})") from None
+        if table.shape != self.shape or table.dtype != self.dtype:
+            raise ValueError(f"{self.path} changed while in use: it held {self.dtype} values of shape {self.shape}, "
+                             f"now {table.dtype} of shape {table.shape}")
+        return np.array(table[key])
 
 
 def _checked(path, table):
