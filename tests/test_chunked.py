@@ -302,7 +302,11 @@ def test_a_cluster_fastsom_starts_gives_numba_one_thread_per_worker():
     before = os.environ.get("NUMBA_NUM_THREADS")
     with local_cluster(2) as client:
         threads = client.run(lambda: __import__("numba").config.NUMBA_NUM_THREADS)
+        saturation = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.WORKER_SATURATION)
     assert sorted(threads.values()) == [1, 1]
+    # Queues root tasks on the scheduler rather than on workers that already
+    # hold their chunks: the out-of-core bench's peak memory (bench/out_of_core.py).
+    assert saturation == 1.0
     # ... and not in this process: numba would refuse its next compile here.
     assert os.environ.get("NUMBA_NUM_THREADS") == before
 
