@@ -39,6 +39,13 @@ The policy
   joblib sets ``NUMBA_NUM_THREADS`` in them to share the cores; Dask's
   threaded workers are the threads case above (fastsom's Dask tasks call
   serial kernels, one per task).
+* **BLAS in Dask tasks.** A task's GEMM runs on one BLAS thread: Dask's
+  threads already fill the cores, and OpenBLAS's own threads spinning
+  against them made an epoch of 10^7 rows on the threaded scheduler 6x
+  slower (115 s against 19.3 s, ``bench/dask_epochs.py``). Dask's nanny
+  sets ``OPENBLAS_NUM_THREADS=1`` in worker processes; the threaded and
+  synchronous schedulers run tasks in the client process, where each pass
+  holds :func:`one_blas_thread` while it computes.
 
 Which layer numba chose is only known once it has started
 (``numba.threading_layer()`` raises before). Nothing here starts it:
@@ -185,3 +192,20 @@ class ThreadedKernel:
                 return self.parallel(*args)
         finally:
             _ONE_REGION.release()
+
+
+
+def one_blas_thread():
+    """A context in which BLAS runs on one thread, for the whole process (needs threadpoolctl; else no limit).
+
+    Use it around ``dask.compute`` in the calling thread, not inside tasks:
+    OpenBLAS's thread count (pthreads build, as NumPy's wheels) is one
+    setting for the process, and threadpoolctl lets only the first thread
+    that sets it change it again until its ``with`` block ends, so tasks
+    on Dask's threads setting and restoring it would silently do nothing.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # the dask extra installs it; a plain dask install may not have it
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")

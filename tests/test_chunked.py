@@ -318,3 +318,33 @@ def test_a_scheduler_that_does_not_answer_is_named():
     with pytest.raises(ValueError, match=r"no Dask scheduler answered at tcp://127.0.0.1:9 within 2 s"):
         with joined_cluster("tcp://127.0.0.1:9", timeout=2):
             pass
+
+
+# ---------------------------------------------------------------- BLAS inside tasks
+
+def _blas_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    return max((pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"),
+               default=1)
+
+
+def test_tasks_run_blas_on_one_thread_and_leave_it_as_it_was(monkeypatch, chunked):
+    # Dask's threads already fill the cores: a GEMM on BLAS's threads in
+    # each task spins against them (bench/dask_epochs.py measured 6x slower).
+    from fastsom.chunked import rows
+
+    before = _blas_threads()
+    if before < 2:
+        pytest.skip("BLAS runs on one thread here: nothing to limit")
+    seen = []
+    add = rows.ChunkPass.add
+
+    def watched(self, *args):
+        seen.append(_blas_threads())
+        return add(self, *args)
+
+    monkeypatch.setattr(rows.ChunkPass, "add", watched)
+    batch_som(n_epochs=1).fit(chunked, scheduler="threads")
+    assert len(seen) == 8 and set(seen) == {1}
+    assert _blas_threads() == before
+

@@ -5,7 +5,8 @@ it by name) and calls serial kernels only: ``_threads.limit(1)`` routes the
 parallel ones to their serial twins, so a task never enters numba's
 threading layer and two tasks in the threads of one worker never meet there
 (numba's ``workqueue`` layer aborts the process on that; see
-:mod:`fastsom._threads`). Dask supplies the parallelism.
+:mod:`fastsom._threads`), and their GEMMs run on one BLAS thread
+(:meth:`ChunkedRows.compute`). Dask supplies the parallelism.
 """
 
 import dask
@@ -115,8 +116,14 @@ class ChunkedRows:
         self._offsets = np.concatenate([[0], np.cumsum(array.chunks[0])]).astype(np.int64)
 
     def compute(self, value):
-        """``value`` (delayed) computed on this data's scheduler."""
-        return dask.compute(value, scheduler=self.scheduler)[0]
+        """``value`` (delayed) computed on this data's scheduler, BLAS on one thread in this process meanwhile.
+
+        Tasks on the threaded or synchronous scheduler run in this process:
+        their GEMMs would otherwise start BLAS's threads on cores Dask's
+        threads already use (see :mod:`fastsom._threads`).
+        """
+        with _threads.one_blas_thread():
+            return dask.compute(value, scheduler=self.scheduler)[0]
 
     def check(self, name="X"):
         """The first pass: refuse NaN, infinity or values whose squared distances overflow, naming chunk and row."""
