@@ -185,8 +185,22 @@ def _cluster(n_workers):
     return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
 
 
+def cpu_seconds():
+    """User + system CPU seconds of this process (in a worker: the worker's)."""
+    import psutil
+
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
 def run(name, wl):
-    """Train contender ``name`` on workload ``wl``; (fit seconds, epoch seconds or None, final weights)."""
+    """Train contender ``name`` on workload ``wl``; (fit seconds, epoch seconds or None, final weights, extra).
+
+    ``extra`` (cluster runs): CPU seconds each worker and the client's
+    process (the client, and LocalCluster's scheduler) spent during the
+    fit: on 2 cores shared with other work, a worker's CPU seconds over the
+    fit's wall time says how much of a core it got.
+    """
     if name.startswith("memory"):
         from threadpoolctl import threadpool_limits
 
@@ -194,8 +208,8 @@ def run(name, wl):
         _fastsom(replace(wl, n_epochs=1), X[:5000])
         if name == "memory-1t":
             with threadpool_limits(1):
-                return _fastsom(wl, X, n_jobs=1)
-        return _fastsom(wl, X)
+                return _with_cpu(None, _fastsom, wl, X, n_jobs=1)
+        return _with_cpu(None, _fastsom, wl, X)
     if name.startswith("threads"):
         import dask.array as da
         from threadpoolctl import threadpool_limits
@@ -204,13 +218,13 @@ def run(name, wl):
         warm_up_kernels()
         if name == "threads-blas1":
             with threadpool_limits(1):
-                return _fastsom(wl, X, scheduler="threads")
-        return _fastsom(wl, X, scheduler="threads")
+                return _with_cpu(None, _fastsom, wl, X, scheduler="threads")
+        return _with_cpu(None, _fastsom, wl, X, scheduler="threads")
     from distributed import Client, wait
 
     with _cluster(WORKERS[name]) as cluster, Client(cluster) as client:
         if name in PEERS:
-            return _simpsom(wl, client)
+            return _with_cpu(client, _simpsom, wl, client)
         client.run(warm_up_kernels)
         warm_up_kernels()
         if name.endswith("from-client"):
@@ -220,7 +234,18 @@ def run(name, wl):
         else:
             X = dask_data(wl, wl.chunk_rows).persist()
             wait(X)
-        return _fastsom(wl, X)
+        return _with_cpu(client, _fastsom, wl, X)
+
+
+def _with_cpu(client, train, *args, **kwargs):
+    """``train(*args, **kwargs)`` with the CPU seconds this process and the workers (if ``client``) spent meanwhile."""
+    workers, own = (client.run(cpu_seconds) if client else {}), cpu_seconds()
+    result = train(*args, **kwargs)
+    extra = {"client_cpu_s": cpu_seconds() - own}
+    if client:
+        after = client.run(cpu_seconds)
+        extra["worker_cpu_s"] = {address: after[address] - workers[address] for address in after}
+    return (*result, extra)
 
 
 def _simpsom(wl, client):
@@ -251,17 +276,16 @@ def _simpsom(wl, client):
     return seconds, None, np.asarray(som.get_weights()).reshape(wl.n_rows, wl.n_cols, wl.n_features)
 
 
-def child(name, smoke, weights_path):
+def child(name, wl, weights_path):
     """``--run NAME``: train, save the weights, print one JSON line."""
-    wl = SMOKE if smoke else FULL
-    seconds, epochs, weights = run(name, wl)
+    seconds, epochs, weights, extra = run(name, wl)
     np.save(weights_path, np.asarray(weights, dtype=np.float32))
-    print("RESULT " + json.dumps({"fit_s": seconds, "epochs_s": epochs}))
+    print("RESULT " + json.dumps({"fit_s": seconds, "epochs_s": epochs, **extra}))
 
 
 # ------------------------------------------------------------------ the driver
 
-def one_run(name, smoke, weights_path, timeout, peer_python=sys.executable):
+def one_run(name, wl, smoke, weights_path, timeout, peer_python=sys.executable):
     """Run contender ``name`` in a fresh interpreter; its JSON result with the load average before it."""
     env = dict(os.environ)
     if name in PEERS:
@@ -269,8 +293,8 @@ def one_run(name, smoke, weights_path, timeout, peer_python=sys.executable):
     else:
         cmd = [sys.executable]
         env["PYTHONPATH"] = str(ROOT)
-    cmd += [str(Path(__file__).resolve()), "--run", name, "--weights", str(weights_path)] + (["--smoke"] if smoke
-                                                                                             else [])
+    cmd += [str(Path(__file__).resolve()), "--run", name, "--weights", str(weights_path),
+            "--rows", str(wl.n_samples)] + (["--smoke"] if smoke else [])
     load = os.getloadavg()[0]
     done = subprocess.run(cmd, env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
@@ -353,6 +377,7 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that it runs (< 1 minute)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--only", help="comma-separated contenders (default: all)")
+    parser.add_argument("--rows", type=int, help="n_samples instead of the workload's (a quicker look)")
     parser.add_argument("--json", help="write every run's figures here")
     parser.add_argument("--peer-python", default=os.environ.get("FASTSOM_BENCH_PEER_PYTHON", sys.executable),
                         help="the interpreter that runs simpsom-dask (see the module docstring)")
@@ -362,13 +387,15 @@ def main(argv=None):
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--weights", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    wl = SMOKE if args.smoke else FULL
+    if args.rows:
+        wl = replace(wl, n_samples=args.rows)
     if args.run:
-        return child(args.run, args.smoke, args.weights)
+        return child(args.run, wl, args.weights)
     names = args.only.split(",") if args.only else list(CONTENDERS)
     unknown = sorted(set(names) - set(CONTENDERS))
     if unknown:
         parser.error(f"--only: unknown contender(s) {unknown}; choose from {', '.join(CONTENDERS)}")
-    wl = SMOKE if args.smoke else FULL
     runs = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as folder:
         weights = {name: Path(folder) / f"{name}.npy" for name in names}
@@ -376,7 +403,7 @@ def main(argv=None):
             for name in order:
                 if not args.smoke:
                     quiet(args.max_load, args.patience)
-                runs[name].append(one_run(name, args.smoke, weights[name], timeout=120 if args.smoke else 1800,
+                runs[name].append(one_run(name, wl, args.smoke, weights[name], timeout=120 if args.smoke else 1800,
                                           peer_python=args.peer_python))
                 print(f"{name}: {runs[name][-1]}", file=sys.stderr, flush=True)
         rows = summary(runs, weights, wl)
