@@ -2,9 +2,15 @@
 
 Run explicitly (``bench/`` is not in the test suite's ``testpaths``)::
 
-    python -m bench.dask_epochs                 # the table; ~15 minutes on 2 cores
+    python -m bench.dask_epochs --only memory-1t,memory-2t,threads,threads-blas1,cluster-1x1,cluster-2x1
+    python -m bench.dask_epochs --only simpsom-dask-2x1 --rounds 1 --peer-python /tmp/venv-simpsom/bin/python
     python -m bench.dask_epochs --smoke         # < 1 minute: checks that it runs, timings mean nothing
-    python -m bench.dask_epochs --rounds 3 --only memory-2t,threads --json out.json
+
+The first takes about 15 minutes on 2 free cores (2 rounds; a loaded
+machine took an hour: BLAS threads spinning, see the README), the second
+about 20 (simpsom-dask's epoch is ~30x fastsom's). Before each run the
+driver waits, up to ``--patience`` seconds, for the 1-minute load average
+to fall below ``--max-load``.
 
 Workload: 10,000,000 x 16 float32 (640 MB) in chunks of 1,000,000 rows
 (64 MB: dask's advice is 100 MB-ish chunks; 10 chunks keep 2 workers evenly
@@ -323,7 +329,7 @@ def summary(runs, weights, wl):
     from fastsom.analysis.metrics import quantization_error
 
     X = make_data(wl)
-    rows = {}
+    rows, qe = {}, {}  # QE by codebook: maps equal to the bit (every fastsom row) are scored once
     for name, results in runs.items():
         fits = [r["fit_s"] for r in results]
         if results[0]["epochs_s"] is None:
@@ -332,8 +338,13 @@ def summary(runs, weights, wl):
             epoch = statistics.median(statistics.median(r["epochs_s"][1:] or r["epochs_s"]) for r in results)
             first = statistics.median(r["epochs_s"][0] for r in results)
         codebook = np.ascontiguousarray(np.load(weights[name]).reshape(-1, wl.n_features))
+        key = codebook.tobytes()
+        if key not in qe:
+            qe[key] = quantization_error(X, codebook)
         rows[name] = dict(fit_s=statistics.median(fits), epoch_s=epoch, first_s=first, rounds=len(results),
-                          fits_s=fits, loads=[r["load_before"] for r in results], qe=quantization_error(X, codebook))
+                          fits_s=fits, loads=[r["load_before"] for r in results], qe=qe[key],
+                          cpu_s=[r.get("client_cpu_s", 0.0) + sum(r.get("worker_cpu_s", {}).values())
+                                 for r in results])
     return rows
 
 
@@ -341,13 +352,16 @@ def table(rows, wl):
     """Markdown: per contender, fit, epoch, overhead against in-memory at equal cores, QE."""
     reference = {"memory-1t": "memory-1t", "cluster-1x1": "memory-1t"}
     lines = [f"{wl.describe()}; medians of {max(r['rounds'] for r in rows.values())} round(s)", "",
-             "| contender | fit (s) | epoch (s) | first epoch (s) | epoch / in-memory, equal cores | QE |",
-             "|---|---|---|---|---|---|"]
+             "| contender | fit (s) | epoch (s) | first epoch (s) | epoch / in-memory, equal cores | CPU-s per fit "
+             "| QE |",
+             "|---|---|---|---|---|---|---|"]
     for name, row in rows.items():
         base = rows.get(reference.get(name, "memory-2t"))
         ratio = f"{row['epoch_s'] / base['epoch_s']:.2f}" if base and name != reference.get(name, "memory-2t") else ""
         first = "" if row["first_s"] is None else f"{row['first_s']:.2f}"
-        lines.append(f"| {name} | {row['fit_s']:.2f} | {row['epoch_s']:.2f} | {first} | {ratio} | {row['qe']:.5f} |")
+        cpu = ", ".join(f"{seconds:.1f}" for seconds in row["cpu_s"])
+        lines.append(f"| {name} | {row['fit_s']:.2f} | {row['epoch_s']:.2f} | {first} | {ratio} | {cpu} | "
+                     f"{row['qe']:.5f} |")
     return "\n".join(lines)
 
 
