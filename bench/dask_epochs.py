@@ -417,9 +417,17 @@ def main(argv=None):
             for name in order:
                 if not args.smoke:
                     quiet(args.max_load, args.patience)
-                runs[name].append(one_run(name, wl, args.smoke, weights[name], timeout=120 if args.smoke else 1800,
-                                          peer_python=args.peer_python))
+                try:
+                    runs[name].append(one_run(name, wl, args.smoke, weights[name],
+                                              timeout=120 if args.smoke else 1800, peer_python=args.peer_python))
+                except RuntimeError as error:
+                    if name not in PEERS:
+                        raise
+                    # A peer that is not installed (with its extras) in --peer-python: say so, go on.
+                    print(f"{name} skipped: {str(error).strip().splitlines()[-1]}", file=sys.stderr, flush=True)
+                    continue
                 print(f"{name}: {runs[name][-1]}", file=sys.stderr, flush=True)
+        runs = {name: results for name, results in runs.items() if results}
         rows = summary(runs, weights, wl)
     print(table(rows, wl))
     for label, value, op, bound, met in targets(rows):
