@@ -264,7 +264,11 @@ def compare_fastmath_until_near_tie(case):
 def test_every_topology_and_neighborhood_equals_reference_fastmath():
     counts = []
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # derandomize: the thresholds below are statistics of the examples drawn,
+    # and a run of fresh random examples fell under one once in about 40
+    # runs (51% of the iterations compared, a few long examples with early
+    # near ties). The same 60 examples every run: a bug still fails them.
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
     @given(general_cases(quantized=False))
     def compare(case):
         counts.append(compare_fastmath_until_near_tie(case))
