@@ -11,6 +11,8 @@ Layout, top-down (each module imports only from the rows below it):
                        the one door for building fitted maps from parts.
 ``tutorial``           The tutorial's configuration ("article mode").
 ``sizing``             ``suggest_shape``: a map's size from the data.
+``compat/``            ``compat.MiniSom``: MiniSom's class and maps on
+                       kernels of their own (``kernels.minisom``).
 ``cli/``               The command line (``commands``, ``large`` for data
                        bigger than memory) and the demos.
 ``chunked/``           Dask: batch epochs as one task per row chunk, lazy
@@ -35,7 +37,9 @@ Layout, top-down (each module imports only from the rows below it):
                        statistics), ``smoothing`` (the batch map's H S),
                        ``bmu`` (the BMU rule and its searches),
                        ``covariance`` (the PCA start), ``quality``,
-                       ``distances``, ``grid``, ``neighborhoods``. No
+                       ``distances``, ``grid``, ``neighborhoods``,
+                       ``minisom`` and ``lanes`` (MiniSom's arithmetic,
+                       NumPy's pairwise sums as vector code). No
                        validation, no allocation in hot loops.
 ``_jit``               Every numba option; parallel kernels and their
                        serial twins.
