@@ -145,9 +145,7 @@ def test_the_skip_rule_never_skips_an_update_that_would_change_a_weight():
         magnitude = rng.uniform(-310, 3)
         w = rng.choice([-1.0, 1.0], n_features) * 10.0 ** (magnitude + rng.uniform(0, 3, n_features))
         x = rng.uniform(-1, 1, n_features) * largest
-        with np.errstate(invalid="ignore"):
-            scaled = np.abs(w) * scale
-        bound = float(np.where(np.isnan(scaled), np.inf, scaled).min())
+        bound = _bound(w, scale)
         ladder = [bound * 2.0**-k for k in range(30, 64)] + [2.0**-k for k in range(50, 64)]
         for f in ladder:
             for signed in (f, -f):
@@ -160,9 +158,36 @@ def test_the_skip_rule_never_skips_an_update_that_would_change_a_weight():
 def test_a_tiny_factor_on_an_unmeasured_row_pulls_and_measures_it():
     assert kernels.update_mode(1e-30, -1.0) == lanes.PULL_AND_MEASURE
     assert kernels.update_mode(1e-30, 1e-3) == lanes.READ
-    assert kernels.update_mode(1e-30, 1e-20) == lanes.PULL_AND_MEASURE
+    assert kernels.update_mode(1e-30, 1e-20) == lanes.PULL
     assert kernels.update_mode(0.25, 1.0) == lanes.PULL
     assert kernels.update_mode(0.0, -1.0) == lanes.READ
+
+
+def test_the_bound_lowered_after_a_tiny_pull_still_bounds_the_row():
+    """bound_after's arithmetic bound, on rows as extreme as the skip rule's test, is at most the row's new bound."""
+    rng = np.random.default_rng(2)
+    n_features = 32
+    checked = 0
+    for _ in range(400):
+        largest = rng.choice([0.0, 1e-3, 1.0, 7.0, 1e3], size=n_features)
+        scale = np.divide(1.0, largest, out=np.full(n_features, np.inf), where=largest > 0)
+        w = rng.choice([-1.0, 1.0], n_features) * 10.0 ** (rng.uniform(-310, 3) + rng.uniform(0, 3, n_features))
+        x = rng.uniform(-1, 1, n_features) * largest
+        bound = _bound(w, scale)
+        for f in (kernels.TINY, -kernels.TINY, 2.0**-70, bound * 2.0**-50):
+            f = min(f, kernels.TINY)
+            lowered = kernels.bound_after(lanes.PULL, f, bound, np.inf)
+            if lowered >= 0:
+                checked += 1
+                assert lowered <= _bound(w + f * (x - w), scale), f"f={f!r}"
+    assert checked > 300, f"only {checked} bounds checked"
+
+
+def _bound(w, scale):
+    """min |w_k| * scale_k over the row, products that are NaN (0 * inf) left out, as the kernels take it."""
+    with np.errstate(invalid="ignore"):
+        scaled = np.abs(w) * scale
+    return float(np.where(np.isnan(scaled), np.inf, scaled).min())
 
 
 @pytest.mark.parametrize("n", [1, 5, 8, 13, 64, 127, 128, 129, 136, 264, 300, 784])

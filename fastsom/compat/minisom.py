@@ -418,15 +418,19 @@ class MiniSom:
         n_iterations = len(samples)
         block = min(default_block_size(*weights.shape),
                     max(1, TABLE_ELEMENTS // max(1, table_width(self._neighborhood_kind, lattice, dx, dy))))
-        bmu = -1
+        first = samples[:1]
+        bmu = np.empty(1, dtype=np.int64)
+        kernels.winners(run.X[first], run.norms[first], weights, self._distance_code, order, bmu)
+        bmu = int(run.forced[first[0]] if run.forced[first[0]] >= 0 else bmu[0])
+        online = kernels.online_kernel(self._distance_code)
         progress = _Progress(n_iterations, verbose)
         for start in range(0, n_iterations, block):
             stop = min(n_iterations, start + block)
             eta, sigma = self._schedule(steps_t[start:stop], max_iter)
             steps = make_steps(eta, sigma, self._neighborhood_kind, lattice, dx, dy)
             chunk = np.append(samples[start:stop], samples[stop] if stop < n_iterations else -1)
-            bmu = kernels.online(run, weights, bounds, lattice, steps, chunk, self._neighborhood_kind,
-                                 self._distance_code, order, bmu)
+            bmu = online(run, weights, bounds, lattice, steps, chunk, self._neighborhood_kind, self._distance_code,
+                         order, bmu)
             progress.update(stop)
 
     def _train_python(self, X, samples, steps_t, max_iter, forced, verbose):
@@ -671,7 +675,8 @@ def _rows(array, rows):
 
 def _scale(X):
     """1 / max |x_k| over the rows of X, per feature; inf where every row is 0 (see kernels.minisom.update_mode)."""
-    largest = np.maximum(X.max(axis=0), -X.min(axis=0))  # no temporary the size of X
+    # No temporary the size of X; abs, not a negation: a column of zeros must give +0.0 (1 / -0.0 is -inf).
+    largest = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
     with np.errstate(divide="ignore"):
         return 1.0 / largest
 

@@ -101,6 +101,89 @@ PULL_AND_MEASURE = 2
 GROUP = 4
 
 
+def _leaf_entry(context, builder, leaves_type, leaves, row, column):
+    """leaves[row, column] as an intp."""
+    intp = context.get_value_type(types.intp)
+    table = context.make_array(leaves_type)(context, builder, leaves)
+    pointer = cgutils.get_item_pointer2(context, builder, table.data, cgutils.unpack_tuple(builder, table.shape),
+                                        cgutils.unpack_tuple(builder, table.strides), leaves_type.layout,
+                                        [row, ir.Constant(intp, column)])
+    return context.cast(builder, builder.load(pointer), leaves_type.dtype, types.intp)
+
+
+def _splat(builder, value):
+    vector = ir.Constant(_VECTOR, ir.Undefined)
+    for j in range(WIDTH):
+        vector = builder.insert_element(vector, value, ir.Constant(ir.IntType(32), j))
+    return vector
+
+
+def _sum_chains(context, builder, terms, chains, mode, measure=True):
+    """Sum GROUP chains side by side; returns their sums (two each) and the bound, as LLVM doubles.
+
+    chains: per chain (weights, x, y, scale chunk pointers, whole chunks,
+    factor vector). mode: an intp value, READ, PULL or (if ``measure``)
+    PULL_AND_MEASURE.
+    """
+    intp = context.get_value_type(types.intp)
+    common = chains[0][4]
+    for chain in chains[1:]:
+        common = builder.select(builder.icmp_signed("<", chain[4], common), chain[4], common)
+    zero = ir.Constant(_VECTOR, [0.0] * WIDTH)
+    n_sums = 2 if terms is _products else 1
+    sums = [[cgutils.alloca_once_value(builder, zero) for _ in range(n_sums)] for _ in chains]
+    bound = cgutils.alloca_once_value(builder, ir.Constant(_VECTOR, [float("inf")] * WIDTH))
+
+    def add_chunk(i, c, pull, measure):
+        w_chunks, x_chunks, y_chunks, scale_chunks, _, factor = chains[i]
+        w_pointer = builder.gep(w_chunks, [c])
+        w = builder.load(w_pointer, align=8)
+        if pull:  # w + f * (x - w), rounded after each operation
+            x_chunk = builder.load(builder.gep(x_chunks, [c]), align=8)
+            w = builder.fadd(w, builder.fmul(factor, builder.fsub(x_chunk, w)))
+            builder.store(w, w_pointer, align=8)
+        if measure:  # min |w| * scale
+            scaled = builder.fmul(_fabs(builder, w), builder.load(builder.gep(scale_chunks, [c]), align=8))
+            builder.store(_smaller(builder, scaled, builder.load(bound)), bound)
+        for total, term in zip(sums[i], terms(builder, w, builder.load(builder.gep(y_chunks, [c]), align=8)),
+                               strict=True):
+            builder.store(builder.fadd(builder.load(total), term), total)
+
+    def run(pull, measure):
+        # Running sums start at +0.0, not at the first chunk as NumPy's do: the same values
+        # (terms here are never -0.0 but a cosine's w * y, whose sign cannot change 1 - w.y / ...).
+        one = ir.Constant(intp, 1)
+        with cgutils.for_range_slice(builder, ir.Constant(intp, 0), common, one, intp) as (c, _):
+            for i in range(len(chains)):
+                add_chunk(i, c, pull, measure)
+        for i in range(len(chains)):
+            with cgutils.for_range_slice(builder, common, chains[i][4], one, intp) as (c, _):
+                add_chunk(i, c, pull, measure)
+
+    with builder.if_else(builder.icmp_signed("==", mode, ir.Constant(intp, PULL))) as (pulled, other):
+        with pulled:
+            run(True, False)
+        with other:
+            if measure:
+                is_measured = builder.icmp_signed("==", mode, ir.Constant(intp, PULL_AND_MEASURE))
+                with builder.if_else(is_measured) as (measured, plain):
+                    with measured:
+                        run(True, True)
+                    with plain:
+                        run(False, False)
+            else:
+                run(False, False)
+    values = []
+    for totals in sums:
+        reduced = [_tree(builder, builder.load(total)) for total in totals]
+        values += reduced + [ir.Constant(ir.DoubleType(), 0.0)] * (2 - len(reduced))
+    smallest = builder.load(bound)
+    for partner in ((4, 5, 6, 7, 0, 1, 2, 3), (2, 3, 0, 1, 6, 7, 4, 5), (1, 0, 3, 2, 5, 4, 7, 6)):
+        mask = ir.Constant(ir.VectorType(ir.IntType(32), WIDTH), partner)
+        smallest = _smaller(builder, builder.shuffle_vector(smallest, smallest, mask), smallest)
+    return values, builder.extract_element(smallest, ir.Constant(ir.IntType(32), 0))
+
+
 def _eight_lanes(terms, doc):
     """An intrinsic summing ``terms(w, y)`` over GROUP leaves of a row, after an optional update of the row."""
 
@@ -116,82 +199,55 @@ def _eight_lanes(terms, doc):
             u = context.cast(builder, u, u_type, types.intp)
             g = context.cast(builder, g, g_type, types.intp)
             f = context.cast(builder, f, f_type, types.float64)
-            table = context.make_array(leaves_type)(context, builder, leaves)
-            shape = cgutils.unpack_tuple(builder, table.shape)
-            strides = cgutils.unpack_tuple(builder, table.strides)
-
-            def entry(row, column):
-                pointer = cgutils.get_item_pointer2(context, builder, table.data, shape, strides, leaves_type.layout,
-                                                    [row, ir.Constant(intp, column)])
-                return context.cast(builder, builder.load(pointer), leaves_type.dtype, types.intp)
-
-            chains = []  # per leaf: (weights, x, y, scale chunk pointers, number of whole chunks)
+            factor = _splat(builder, f)
+            chains = []
             for i in range(GROUP):
                 row = builder.add(builder.mul(g, ir.Constant(intp, GROUP)), ir.Constant(intp, i))
-                start, length = entry(row, 0), entry(row, 1)
+                start = _leaf_entry(context, builder, leaves_type, leaves, row, 0)
+                length = _leaf_entry(context, builder, leaves_type, leaves, row, 1)
                 chains.append((_chunks(context, builder, w_type, weights, [u, start]),
                                _chunks(context, builder, x_type, x, [start]),
                                _chunks(context, builder, y_type, y, [start]),
                                _chunks(context, builder, scale_type, scale, [start]),
-                               builder.sdiv(length, ir.Constant(intp, WIDTH))))
-            common = chains[0][4]
-            for chain in chains[1:]:
-                common = builder.select(builder.icmp_signed("<", chain[4], common), chain[4], common)
-            factor = ir.Constant(_VECTOR, ir.Undefined)
-            for j in range(WIDTH):
-                factor = builder.insert_element(factor, f, ir.Constant(ir.IntType(32), j))
-            zero = ir.Constant(_VECTOR, [0.0] * WIDTH)
-            n_sums = 2 if terms is _products else 1
-            sums = [[cgutils.alloca_once_value(builder, zero) for _ in range(n_sums)] for _ in range(GROUP)]
-            infinity = ir.Constant(_VECTOR, [float("inf")] * WIDTH)
-            bound = cgutils.alloca_once_value(builder, infinity)
+                               builder.sdiv(length, ir.Constant(intp, WIDTH)), factor))
+            values, bound = _sum_chains(context, builder, terms, chains,
+                                        context.cast(builder, mode, mode_type, types.intp))
+            return context.make_tuple(builder, signature.return_type, values + [bound])
 
-            def add_chunk(i, c, pull, measure):
-                w_chunks, x_chunks, y_chunks, scale_chunks, _ = chains[i]
-                w_pointer = builder.gep(w_chunks, [c])
-                w = builder.load(w_pointer, align=8)
-                if pull:  # w + f * (x - w), rounded after each operation
-                    x_chunk = builder.load(builder.gep(x_chunks, [c]), align=8)
-                    w = builder.fadd(w, builder.fmul(factor, builder.fsub(x_chunk, w)))
-                    builder.store(w, w_pointer, align=8)
-                if measure:  # min |w| * scale
-                    scaled = builder.fmul(_fabs(builder, w), builder.load(builder.gep(scale_chunks, [c]), align=8))
-                    builder.store(_smaller(builder, scaled, builder.load(bound)), bound)
-                for total, term in zip(sums[i], terms(builder, w, builder.load(builder.gep(y_chunks, [c]), align=8)),
-                                       strict=True):
-                    builder.store(builder.fadd(builder.load(total), term), total)
+        return signature, codegen
 
-            def run(pull, measure):
-                # Running sums start at +0.0, not at the first chunk as NumPy's do: the same values
-                # (terms here are never -0.0 but a cosine's w * y, whose sign cannot change 1 - w.y / ...).
-                one = ir.Constant(intp, 1)
-                with cgutils.for_range_slice(builder, ir.Constant(intp, 0), common, one, intp) as (c, _):
-                    for i in range(GROUP):
-                        add_chunk(i, c, pull, measure)
-                for i in range(GROUP):
-                    with cgutils.for_range_slice(builder, common, chains[i][4], one, intp) as (c, _):
-                        add_chunk(i, c, pull, measure)
+    sums.__doc__ = doc
+    return sums
 
-            mode = context.cast(builder, mode, mode_type, types.intp)
-            with builder.if_else(builder.icmp_signed("==", mode, ir.Constant(intp, PULL))) as (pulled, other):
-                with pulled:
-                    run(True, False)
-                with other:
-                    with builder.if_else(builder.icmp_signed("==", mode, ir.Constant(intp, PULL_AND_MEASURE))) as (
-                            measured, plain):
-                        with measured:
-                            run(True, True)
-                        with plain:
-                            run(False, False)
-            values = []
-            for totals in sums:
-                reduced = [_tree(builder, builder.load(total)) for total in totals]
-                values += reduced + [ir.Constant(ir.DoubleType(), 0.0)] * (2 - len(reduced))
-            smallest = builder.load(bound)
-            for partner in ((4, 5, 6, 7, 0, 1, 2, 3), (2, 3, 0, 1, 6, 7, 4, 5), (1, 0, 3, 2, 5, 4, 7, 6)):
-                mask = ir.Constant(ir.VectorType(ir.IntType(32), WIDTH), partner)
-                smallest = _smaller(builder, builder.shuffle_vector(smallest, smallest, mask), smallest)
-            values.append(builder.extract_element(smallest, ir.Constant(ir.IntType(32), 0)))
+
+def _eight_lanes_of_units(terms, doc):
+    """An intrinsic summing ``terms(w, y)`` over one leaf of GROUP consecutive rows, each pulled by its factor."""
+
+    @intrinsic
+    def sums(typingctx, weights, u, leaves, q, factors, x, y, mode):
+        _check_arrays("eight-lane sums", weights, factors, x, y)
+        signature = types.UniTuple(types.float64, 2 * GROUP)(weights, u, leaves, q, factors, x, y, mode)
+
+        def codegen(context, builder, signature, args):
+            w_type, u_type, leaves_type, q_type, factors_type, x_type, y_type, mode_type = signature.args
+            weights, u, leaves, q, factors, x, y, mode = args
+            intp = context.get_value_type(types.intp)
+            u = context.cast(builder, u, u_type, types.intp)
+            q = context.cast(builder, q, q_type, types.intp)
+            start = _leaf_entry(context, builder, leaves_type, leaves, q, 0)
+            n_chunks = builder.sdiv(_leaf_entry(context, builder, leaves_type, leaves, q, 1),
+                                    ir.Constant(intp, WIDTH))
+            x_chunks = _chunks(context, builder, x_type, x, [start])
+            y_chunks = _chunks(context, builder, y_type, y, [start])
+            factor_array = context.make_array(factors_type)(context, builder, factors)
+            chains = []
+            for i in range(GROUP):
+                row = builder.add(u, ir.Constant(intp, i))
+                factor = builder.load(builder.gep(factor_array.data, [row]))
+                chains.append((_chunks(context, builder, w_type, weights, [row, start]), x_chunks, y_chunks, None,
+                               n_chunks, _splat(builder, factor)))
+            values, _ = _sum_chains(context, builder, terms, chains, context.cast(builder, mode, mode_type, types.intp),
+                                    measure=False)
             return context.make_tuple(builder, signature.return_type, values)
 
         return signature, codegen
@@ -222,3 +278,18 @@ _COMMON = """
 squared = _eight_lanes(_squared, "NumPy's leaf sums of (y - w)^2 (second sums 0)." + _COMMON)
 absolute = _eight_lanes(_absolute, "NumPy's leaf sums of |y - w| (second sums 0)." + _COMMON)
 products = _eight_lanes(_products, "NumPy's leaf sums of w * y and of w * w." + _COMMON)
+
+
+_UNITS = """
+
+    (weights, u, leaves, q, factors, x, y, mode) -> (first sum, second sum) of rows u .. u + GROUP - 1
+
+    The same sums for leaf q of GROUP consecutive rows, each row r first
+    pulled towards x by factors[r] if mode is PULL (READ: none is): for
+    rows of one leaf (at most 128 features) the chains of one row are one
+    chain, whose additions wait for each other; rows side by side do not.
+    """
+
+squared_of_units = _eight_lanes_of_units(_squared, "NumPy's leaf sums of (y - w)^2, GROUP rows." + _UNITS)
+absolute_of_units = _eight_lanes_of_units(_absolute, "NumPy's leaf sums of |y - w|, GROUP rows." + _UNITS)
+products_of_units = _eight_lanes_of_units(_products, "NumPy's leaf sums of w * y and w * w, GROUP rows." + _UNITS)
