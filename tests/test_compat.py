@@ -130,21 +130,12 @@ def test_skipped_updates_change_no_bit_where_a_tiny_factor_would_move_a_tiny_wei
 def test_the_skip_rule_never_skips_an_update_that_would_change_a_weight():
     """update_mode's READ means w + f * (x - w) == w for every weight of the row, at every factor tried.
 
-    Rows of weights within a few powers of ten of a random magnitude (1e-310
-    to 1e3, subnormals included), samples up to max |x_k| per feature (some
-    features 0 in every sample), factors on a ladder of powers of two of
-    the row's bound: a rule looser than the proven one reads some updates
-    that move a weight, and fails.
+    Extreme rows (see :func:`_extreme_rows`), factors on a ladder of powers
+    of two of the row's bound: a rule looser than the proven one reads some
+    updates that move a weight, and fails.
     """
-    rng = np.random.default_rng(0)
-    n_features = 32
     checked = 0
-    for _ in range(400):
-        largest = rng.choice([0.0, 1e-3, 1.0, 7.0, 1e3], size=n_features)
-        scale = np.divide(1.0, largest, out=np.full(n_features, np.inf), where=largest > 0)
-        magnitude = rng.uniform(-310, 3)
-        w = rng.choice([-1.0, 1.0], n_features) * 10.0 ** (magnitude + rng.uniform(0, 3, n_features))
-        x = rng.uniform(-1, 1, n_features) * largest
+    for scale, w, x in _extreme_rows(seed=0):
         bound = _bound(w, scale)
         ladder = [bound * 2.0**-k for k in range(30, 64)] + [2.0**-k for k in range(50, 64)]
         for f in ladder:
@@ -165,14 +156,8 @@ def test_a_tiny_factor_on_an_unmeasured_row_pulls_and_measures_it():
 
 def test_the_bound_lowered_after_a_tiny_pull_still_bounds_the_row():
     """bound_after's arithmetic bound, on rows as extreme as the skip rule's test, is at most the row's new bound."""
-    rng = np.random.default_rng(2)
-    n_features = 32
     checked = 0
-    for _ in range(400):
-        largest = rng.choice([0.0, 1e-3, 1.0, 7.0, 1e3], size=n_features)
-        scale = np.divide(1.0, largest, out=np.full(n_features, np.inf), where=largest > 0)
-        w = rng.choice([-1.0, 1.0], n_features) * 10.0 ** (rng.uniform(-310, 3) + rng.uniform(0, 3, n_features))
-        x = rng.uniform(-1, 1, n_features) * largest
+    for scale, w, x in _extreme_rows(seed=2):
         bound = _bound(w, scale)
         for f in (kernels.TINY, -kernels.TINY, 2.0**-70, bound * 2.0**-50):
             f = min(f, kernels.TINY)
@@ -181,6 +166,18 @@ def test_the_bound_lowered_after_a_tiny_pull_still_bounds_the_row():
                 checked += 1
                 assert lowered <= _bound(w + f * (x - w), scale), f"f={f!r}"
     assert checked > 300, f"only {checked} bounds checked"
+
+
+def _extreme_rows(seed, n_rows=400, n_features=32):
+    """(scale, w, x) rows: weights within 1e3 of a random magnitude (1e-310 to 1e3, subnormals
+    included), a sample up to max |x_k| per feature (some features 0 in every sample), and
+    scale = 1 / max |x_k| (inf where that is 0)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(n_rows):
+        largest = rng.choice([0.0, 1e-3, 1.0, 7.0, 1e3], size=n_features)
+        scale = np.divide(1.0, largest, out=np.full(n_features, np.inf), where=largest > 0)
+        w = rng.choice([-1.0, 1.0], n_features) * 10.0 ** (rng.uniform(-310, 3) + rng.uniform(0, 3, n_features))
+        yield scale, w, rng.uniform(-1, 1, n_features) * largest
 
 
 def _bound(w, scale):
