@@ -126,7 +126,7 @@ class MiniSom:
     >>> som = MiniSom(6, 6, 3, sigma=1.0, learning_rate=0.5, random_seed=1)
     >>> som.train(data, 500, random_order=True)
     >>> som.winner(data[0])
-    (np.int64(4), np.int64(5))
+    (np.int64(0), np.int64(0))
     """
 
     Y_HEX_CONV_FACTOR = Y_HEX_CONV_FACTOR
