@@ -118,12 +118,14 @@ def _splat(builder, value):
     return vector
 
 
-def _sum_chains(context, builder, terms, chains, mode, measure=True):
+def _sum_chains(context, builder, terms, chains, mode):
     """Sum GROUP chains side by side; returns their sums (two each) and the bound, as LLVM doubles.
 
     chains: per chain (weights, x, y, scale chunk pointers, whole chunks,
-    factor vector). mode: an intp value, READ, PULL or (if ``measure``)
-    PULL_AND_MEASURE.
+    factor vector, keep: an i1 value, whether a pulled row is stored, or
+    None for always). mode: an intp value, READ, PULL or PULL_AND_MEASURE.
+    Returns (the sums, each chain's bound: the smallest |w| * scale of its
+    pulled values with PULL_AND_MEASURE, else inf).
     """
     intp = context.get_value_type(types.intp)
     common = chains[0][4]
@@ -132,19 +134,23 @@ def _sum_chains(context, builder, terms, chains, mode, measure=True):
     zero = ir.Constant(_VECTOR, [0.0] * WIDTH)
     n_sums = 2 if terms is _products else 1
     sums = [[cgutils.alloca_once_value(builder, zero) for _ in range(n_sums)] for _ in chains]
-    bound = cgutils.alloca_once_value(builder, ir.Constant(_VECTOR, [float("inf")] * WIDTH))
+    bounds = [cgutils.alloca_once_value(builder, ir.Constant(_VECTOR, [float("inf")] * WIDTH)) for _ in chains]
 
     def add_chunk(i, c, pull, measure):
-        w_chunks, x_chunks, y_chunks, scale_chunks, _, factor = chains[i]
+        w_chunks, x_chunks, y_chunks, scale_chunks, _, factor, keep = chains[i]
         w_pointer = builder.gep(w_chunks, [c])
         w = builder.load(w_pointer, align=8)
         if pull:  # w + f * (x - w), rounded after each operation
             x_chunk = builder.load(builder.gep(x_chunks, [c]), align=8)
             w = builder.fadd(w, builder.fmul(factor, builder.fsub(x_chunk, w)))
-            builder.store(w, w_pointer, align=8)
+            if keep is None:
+                builder.store(w, w_pointer, align=8)
+            else:
+                with builder.if_then(keep):
+                    builder.store(w, w_pointer, align=8)
         if measure:  # min |w| * scale
             scaled = builder.fmul(_fabs(builder, w), builder.load(builder.gep(scale_chunks, [c]), align=8))
-            builder.store(_smaller(builder, scaled, builder.load(bound)), bound)
+            builder.store(_smaller(builder, scaled, builder.load(bounds[i])), bounds[i])
         for total, term in zip(sums[i], terms(builder, w, builder.load(builder.gep(y_chunks, [c]), align=8)),
                                strict=True):
             builder.store(builder.fadd(builder.load(total), term), total)
@@ -164,24 +170,24 @@ def _sum_chains(context, builder, terms, chains, mode, measure=True):
         with pulled:
             run(True, False)
         with other:
-            if measure:
-                is_measured = builder.icmp_signed("==", mode, ir.Constant(intp, PULL_AND_MEASURE))
-                with builder.if_else(is_measured) as (measured, plain):
-                    with measured:
-                        run(True, True)
-                    with plain:
-                        run(False, False)
-            else:
-                run(False, False)
+            is_measured = builder.icmp_signed("==", mode, ir.Constant(intp, PULL_AND_MEASURE))
+            with builder.if_else(is_measured) as (measured, plain):
+                with measured:
+                    run(True, True)
+                with plain:
+                    run(False, False)
     values = []
     for totals in sums:
         reduced = [_tree(builder, builder.load(total)) for total in totals]
         values += reduced + [ir.Constant(ir.DoubleType(), 0.0)] * (2 - len(reduced))
-    smallest = builder.load(bound)
-    for partner in ((4, 5, 6, 7, 0, 1, 2, 3), (2, 3, 0, 1, 6, 7, 4, 5), (1, 0, 3, 2, 5, 4, 7, 6)):
-        mask = ir.Constant(ir.VectorType(ir.IntType(32), WIDTH), partner)
-        smallest = _smaller(builder, builder.shuffle_vector(smallest, smallest, mask), smallest)
-    return values, builder.extract_element(smallest, ir.Constant(ir.IntType(32), 0))
+    smallest = []
+    for bound in bounds:
+        vector = builder.load(bound)
+        for partner in ((4, 5, 6, 7, 0, 1, 2, 3), (2, 3, 0, 1, 6, 7, 4, 5), (1, 0, 3, 2, 5, 4, 7, 6)):
+            mask = ir.Constant(ir.VectorType(ir.IntType(32), WIDTH), partner)
+            vector = _smaller(builder, builder.shuffle_vector(vector, vector, mask), vector)
+        smallest.append(builder.extract_element(vector, ir.Constant(ir.IntType(32), 0)))
+    return values, smallest
 
 
 def _eight_lanes(terms, doc):
@@ -209,9 +215,12 @@ def _eight_lanes(terms, doc):
                                _chunks(context, builder, x_type, x, [start]),
                                _chunks(context, builder, y_type, y, [start]),
                                _chunks(context, builder, scale_type, scale, [start]),
-                               builder.sdiv(length, ir.Constant(intp, WIDTH)), factor))
-            values, bound = _sum_chains(context, builder, terms, chains,
-                                        context.cast(builder, mode, mode_type, types.intp))
+                               builder.sdiv(length, ir.Constant(intp, WIDTH)), factor, None))
+            values, bounds = _sum_chains(context, builder, terms, chains,
+                                         context.cast(builder, mode, mode_type, types.intp))
+            bound = bounds[0]  # the chains are one row's leaves: its bound is the smallest
+            for other in bounds[1:]:
+                bound = builder.select(builder.fcmp_ordered("<", other, bound), other, bound)
             return context.make_tuple(builder, signature.return_type, values + [bound])
 
         return signature, codegen
@@ -221,16 +230,17 @@ def _eight_lanes(terms, doc):
 
 
 def _eight_lanes_of_units(terms, doc):
-    """An intrinsic summing ``terms(w, y)`` over one leaf of GROUP consecutive rows, each pulled by its factor."""
+    """An intrinsic summing ``terms(w, y)`` over one leaf of GROUP consecutive rows, some pulled by their factor."""
 
     @intrinsic
-    def sums(typingctx, weights, u, leaves, q, factors, x, y, mode):
-        _check_arrays("eight-lane sums", weights, factors, x, y)
-        signature = types.UniTuple(types.float64, 2 * GROUP)(weights, u, leaves, q, factors, x, y, mode)
+    def sums(typingctx, weights, u, leaves, q, factors, modes, x, y, scale, mode):
+        _check_arrays("eight-lane sums", weights, factors, x, y, scale)
+        signature = types.UniTuple(types.float64, 3 * GROUP)(weights, u, leaves, q, factors, modes, x, y, scale, mode)
 
         def codegen(context, builder, signature, args):
-            w_type, u_type, leaves_type, q_type, factors_type, x_type, y_type, mode_type = signature.args
-            weights, u, leaves, q, factors, x, y, mode = args
+            (w_type, u_type, leaves_type, q_type, factors_type, modes_type, x_type, y_type, scale_type,
+             mode_type) = signature.args
+            weights, u, leaves, q, factors, modes, x, y, scale, mode = args
             intp = context.get_value_type(types.intp)
             u = context.cast(builder, u, u_type, types.intp)
             q = context.cast(builder, q, q_type, types.intp)
@@ -239,16 +249,21 @@ def _eight_lanes_of_units(terms, doc):
                                     ir.Constant(intp, WIDTH))
             x_chunks = _chunks(context, builder, x_type, x, [start])
             y_chunks = _chunks(context, builder, y_type, y, [start])
+            scale_chunks = _chunks(context, builder, scale_type, scale, [start])
             factor_array = context.make_array(factors_type)(context, builder, factors)
+            mode_array = context.make_array(modes_type)(context, builder, modes)
             chains = []
             for i in range(GROUP):
                 row = builder.add(u, ir.Constant(intp, i))
                 factor = builder.load(builder.gep(factor_array.data, [row]))
-                chains.append((_chunks(context, builder, w_type, weights, [row, start]), x_chunks, y_chunks, None,
-                               n_chunks, _splat(builder, factor)))
-            values, _ = _sum_chains(context, builder, terms, chains, context.cast(builder, mode, mode_type, types.intp),
-                                    measure=False)
-            return context.make_tuple(builder, signature.return_type, values)
+                row_mode = context.cast(builder, builder.load(builder.gep(mode_array.data, [row])),
+                                        modes_type.dtype, types.intp)
+                keep = builder.icmp_signed("!=", row_mode, ir.Constant(intp, READ))
+                chains.append((_chunks(context, builder, w_type, weights, [row, start]), x_chunks, y_chunks,
+                               scale_chunks, n_chunks, _splat(builder, factor), keep))
+            values, bounds = _sum_chains(context, builder, terms, chains,
+                                         context.cast(builder, mode, mode_type, types.intp))
+            return context.make_tuple(builder, signature.return_type, values + bounds)
 
         return signature, codegen
 
@@ -282,12 +297,17 @@ products = _eight_lanes(_products, "NumPy's leaf sums of w * y and of w * w." + 
 
 _UNITS = """
 
-    (weights, u, leaves, q, factors, x, y, mode) -> (first sum, second sum) of rows u .. u + GROUP - 1
+    (weights, u, leaves, q, factors, modes, x, y, scale, mode)
+        -> (first sum, second sum) of rows u .. u + GROUP - 1, then their bounds
 
-    The same sums for leaf q of GROUP consecutive rows, each row r first
-    pulled towards x by factors[r] if mode is PULL (READ: none is): for
-    rows of one leaf (at most 128 features) the chains of one row are one
-    chain, whose additions wait for each other; rows side by side do not.
+    The same sums for leaf q of GROUP consecutive rows: for rows of one
+    leaf (at most 128 features) the chains of one row are one chain, whose
+    additions wait for each other; rows side by side do not. With mode
+    PULL (or PULL_AND_MEASURE, also measuring each row's bound over the
+    leaf) each row r is first pulled towards x by factors[r], and stored
+    unless modes[r] is READ: such a row's update provably changes no
+    weight, so it is pulled for its sums, to the same values, and left as
+    it is. With mode READ no row is pulled.
     """
 
 squared_of_units = _eight_lanes_of_units(_squared, "NumPy's leaf sums of (y - w)^2, GROUP rows." + _UNITS)
