@@ -339,12 +339,16 @@ class MiniSom:
 
     # ---------------------------------------------------------------- training
 
-    def _norms(self, data, rows):
-        """|x| of the given rows of data as MiniSom's cosine takes it (``np.linalg.norm`` of the row); else zeros."""
+    def _norms(self, data, rows, used=None):
+        """|x| of rows of data as MiniSom's cosine takes it (``np.linalg.norm`` of the row), zeros if not cosine.
+
+        ``norms[k]`` is the norm of ``data[rows[k]]``, for every k in
+        ``used`` (default all); the others are left 0.
+        """
         norms = np.zeros(len(rows))
         if self._distance_code == kernels.COSINE:
-            for k, s in enumerate(rows):
-                norms[k] = np.linalg.norm(data[s])  # in data's own dtype, as MiniSom's norm(x)
+            for k in range(len(rows)) if used is None else used:
+                norms[k] = np.linalg.norm(data[rows[k]])  # in data's own dtype, as MiniSom's norm(x)
         return norms
 
     def _lattice(self):
@@ -397,16 +401,18 @@ class MiniSom:
         steps_t = np.arange(len(samples))
         if use_epochs:
             steps_t = (steps_t / n_samples).astype(np.int64)  # MiniSom's int(t / len(data))
-        # The rows the iterations use, in float64 (a short run on a large data set converts only those).
+        # float64 data are used as they are; others are converted to float64, only the rows the
+        # iterations use when they are fewer (a short run on a large float32 data set).
         rows = np.arange(n_samples)
-        if len(samples) < n_samples:
+        if array.dtype != np.float64 and len(samples) < n_samples:
             rows, samples = np.unique(samples, return_inverse=True)
         X = _rows(array, rows)
         if self._distance_code is None:
             self._train_python(X, samples, steps_t, num_iteration, forced[rows], verbose)
         else:
-            self._train_kernel(kernels.Samples(X, self._norms(array, rows), forced[rows], _scale(X)), samples,
-                               steps_t, num_iteration, verbose)
+            norms = self._norms(array, rows, np.unique(samples))
+            self._train_kernel(kernels.Samples(X, norms, forced[rows], _scale(X)), samples, steps_t, num_iteration,
+                               verbose)
         if verbose:
             print("\n quantization error:", self.quantization_error(data))
 
@@ -484,7 +490,7 @@ class MiniSom:
         weights = self._flat_weights()
         lattice, dx, dy = self._lattice()
         order = pairwise_order(self._input_len)
-        norms = self._norms(array, range(len(array)))
+        norms = self._norms(array, np.arange(len(array)))
         steps_t = np.arange(num_iteration)
         eta, sigma = self._schedule(steps_t, num_iteration)
         bmus = np.empty(len(X), dtype=np.int64)
@@ -547,7 +553,7 @@ class MiniSom:
         if self._distance_code is None:
             return np.array([np.ravel_multi_index(self.winner(x), self._weights.shape[:2]) for x in X]), X
         out = np.empty(len(X), dtype=np.int64)
-        kernels.winners(X, self._norms(array, range(len(array))), self._flat_weights(), self._distance_code,
+        kernels.winners(X, self._norms(array, np.arange(len(array))), self._flat_weights(), self._distance_code,
                         pairwise_order(self._input_len), out)
         return out, X
 
