@@ -226,7 +226,7 @@ def activations_of_units(metric, order, scratch, weights, u, y, y_norm, factors,
                 scratch[i, q, 0] = values[2 * i]
                 scratch[i, q, 1] = values[2 * i + 1]
                 bounds[i] = min(bounds[i], values[2 * lanes.GROUP + i])
-        else:
+        elif leaves[q, 1] > 0:  # a leaf of fewer than 8 values: summed one by one in _combine
             for i in range(lanes.GROUP):
                 scratch[i, q, 0] = 0.0
                 scratch[i, q, 1] = 0.0
