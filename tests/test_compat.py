@@ -109,6 +109,18 @@ def test_a_users_decay_function_and_distance_are_called_as_minisom_calls_them(pe
     np.testing.assert_array_equal(ours.get_weights(), theirs.get_weights())
 
 
+@pytest.mark.parametrize("method, args", [("train_random", (200,)), ("train_batch_offline", (3,))])
+def test_functions_replaced_on_the_object_are_the_ones_trained_with(peer, method, args):
+    """MiniSom reads its functions from attributes at every step: replacing them after construction counts."""
+    for replace in (lambda som: som._bubble, lambda som: (lambda c, sigma: som._gaussian(c, sigma) ** 2)):
+        theirs, ours = _pair(peer, {"sigma": 2.0})
+        for som in (theirs, ours):
+            som.neighborhood = replace(som)
+            som._sigma_decay_function = lambda sigma, t, max_iter: sigma / (1 + t)
+            getattr(som, method)(DATA, *args)
+        np.testing.assert_array_equal(ours.get_weights(), theirs.get_weights())
+
+
 def test_skipped_updates_change_no_bit_where_a_tiny_factor_would_move_a_tiny_weight(peer):
     """sigma 1 on a 16x16 map: most factors far from the winner are below 1e-20, and updates are skipped.
 

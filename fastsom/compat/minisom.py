@@ -140,7 +140,7 @@ class MiniSom:
         sigma = _real("sigma", sigma, positive=True)
         learning_rate = _real("learning_rate", learning_rate, positive=False)
         check_option("topology", topology, dict.fromkeys(TOPOLOGIES))
-        self._neighborhood_kind = check_option("neighborhood_function", neighborhood_function, NEIGHBORHOODS)
+        check_option("neighborhood_function", neighborhood_function, NEIGHBORHOODS)
         self._neighborhood_name = neighborhood_function
         decay = _named_or_callable("decay_function", decay_function, LEARNING_RATE_DECAYS)
         check_option("sigma_decay_function", sigma_decay_function, SIGMA_DECAYS)
@@ -172,7 +172,23 @@ class MiniSom:
         self._sigma_decay_function = getattr(self, SIGMA_DECAYS[sigma_decay_function])
         self._activation_distance = (getattr(self, f"_{distance}_distance") if isinstance(distance, str)
                                      else distance)
-        self._distance_code = DISTANCES[distance] if isinstance(distance, str) else None
+
+    # MiniSom's functions are attributes a user may replace (``som.neighborhood = som._bubble``, a
+    # subclass's own _gaussian): training asks, at each call, which kernel code the functions in
+    # place stand for, and trains in Python, as MiniSom does, what no kernel computes.
+
+    @property
+    def _distance_code(self):
+        """The kernels' code of the activation distance in place, or None for another function."""
+        return _code_of(self, self._activation_distance, _DISTANCE_METHODS)
+
+    @property
+    def _neighborhood_kind(self):
+        """The kernels' code of the neighbourhood function in place, or None for another function."""
+        function = self.neighborhood
+        if getattr(function, "__func__", None) is MiniSom.neighborhood:
+            function = getattr(self, f"_{self._neighborhood_name}")
+        return _code_of(self, function, _NEIGHBORHOOD_METHODS)
 
     # ------------------------------------------------------------------ the map
 
@@ -357,16 +373,22 @@ class MiniSom:
 
     def _schedule(self, t, max_iter):
         """Learning rate and sigma at the decay steps ``t`` (int64 array), as MiniSom's update computes them."""
-        decay = self._learning_rate_decay_function
-        if getattr(decay, "__self__", None) is self:
-            eta = decay(self._learning_rate, t, max_iter)  # ours: NumPy applies the formula per element
-        else:  # the user's function, called once per distinct step, as MiniSom calls it
+        return (self._decayed(self._learning_rate_decay_function, self._learning_rate, t, max_iter),
+                self._decayed(self._sigma_decay_function, self._sigma, t, max_iter))
+
+    def _decayed(self, decay, start, t, max_iter):
+        """``decay(start, t_i, max_iter)`` for every step, float64.
+
+        MiniSom's own decays apply their formula to the whole array (NumPy,
+        element by element: the same values); any other function is called
+        once per distinct step, as MiniSom calls it.
+        """
+        if getattr(decay, "__self__", None) is self and getattr(decay, "__func__", None) in _DECAY_METHODS:
+            values = decay(start, t, max_iter)
+        else:
             steps, inverse = np.unique(t, return_inverse=True)
-            values = np.array([decay(self._learning_rate, int(s), max_iter) for s in steps], dtype=np.float64)
-            eta = values[inverse]
-        sigma = self._sigma_decay_function(self._sigma, t, max_iter)
-        return (np.broadcast_to(np.asarray(eta, dtype=np.float64), t.shape),
-                np.broadcast_to(np.asarray(sigma, dtype=np.float64), t.shape))
+            values = np.array([decay(start, int(step), max_iter) for step in steps], dtype=np.float64)[inverse]
+        return np.broadcast_to(np.asarray(values, dtype=np.float64), t.shape)
 
     def train(self, data, num_iteration, random_order=False, verbose=False, use_epochs=False, fixed_points=None):
         """Train the map online: one sample per iteration, its winner, then every unit pulled towards it.
@@ -407,7 +429,7 @@ class MiniSom:
         if array.dtype != np.float64 and len(samples) < n_samples:
             rows, samples = np.unique(samples, return_inverse=True)
         X = _rows(array, rows)
-        if self._distance_code is None:
+        if self._distance_code is None or self._neighborhood_kind is None:
             self._train_python(X, samples, steps_t, num_iteration, forced[rows], verbose)
         else:
             norms = self._norms(array, rows, np.unique(samples))
@@ -418,12 +440,13 @@ class MiniSom:
 
     def _train_kernel(self, run, samples, steps_t, max_iter, verbose):
         weights = self._flat_weights()
+        kind = self._neighborhood_kind
         lattice, dx, dy = self._lattice()
         order = pairwise_order(self._input_len)
         bounds = np.full(weights.shape[0], -1.0)  # unknown: measured at a row's first tiny update
         n_iterations = len(samples)
         block = min(default_block_size(*weights.shape),
-                    max(1, TABLE_ELEMENTS // max(1, table_width(self._neighborhood_kind, lattice, dx, dy))))
+                    max(1, TABLE_ELEMENTS // max(1, table_width(kind, lattice, dx, dy))))
         first = samples[:1]
         bmu = np.empty(1, dtype=np.int64)
         kernels.winners(run.X[first], run.norms[first], weights, self._distance_code, order, bmu)
@@ -433,14 +456,13 @@ class MiniSom:
         for start in range(0, n_iterations, block):
             stop = min(n_iterations, start + block)
             eta, sigma = self._schedule(steps_t[start:stop], max_iter)
-            steps = make_steps(eta, sigma, self._neighborhood_kind, lattice, dx, dy)
+            steps = make_steps(eta, sigma, kind, lattice, dx, dy)
             chunk = np.append(samples[start:stop], samples[stop] if stop < n_iterations else -1)
-            bmu = online(run, weights, bounds, lattice, steps, chunk, self._neighborhood_kind, self._distance_code,
-                         order, bmu)
+            bmu = online(run, weights, bounds, lattice, steps, chunk, kind, self._distance_code, order, bmu)
             progress.update(stop)
 
     def _train_python(self, X, samples, steps_t, max_iter, forced, verbose):
-        """MiniSom's loop, for a user's distance function (which the kernels cannot call)."""
+        """MiniSom's loop, for a user's distance or neighbourhood function (which the kernels cannot call)."""
         progress = _Progress(len(samples), verbose)
         y = self._weights.shape[1]
         for t, s in enumerate(samples):
@@ -488,25 +510,24 @@ class MiniSom:
         array = self._data(data)
         X = _rows(array, np.arange(len(array)))
         weights = self._flat_weights()
-        lattice, dx, dy = self._lattice()
-        order = pairwise_order(self._input_len)
-        norms = self._norms(array, np.arange(len(array)))
-        steps_t = np.arange(num_iteration)
-        eta, sigma = self._schedule(steps_t, num_iteration)
-        bmus = np.empty(len(X), dtype=np.int64)
+        kind = self._neighborhood_kind
+        if kind is not None:
+            lattice, dx, dy = self._lattice()
+        eta, sigma = self._schedule(np.arange(num_iteration), num_iteration)
         progress = _Progress(num_iteration, verbose)
         for t in range(num_iteration):
-            if self._distance_code is None:
-                y = self._weights.shape[1]
-                for s in range(len(X)):
-                    i, j = self.winner(X[s])
-                    bmus[s] = i * y + j
-            else:
-                kernels.winners(X, norms, weights, self._distance_code, order, bmus)
+            bmus = self._bmus(X, array)
             numerator = np.zeros_like(weights)
             denominator = np.zeros(weights.shape[0])
-            steps = make_steps(np.ones(1), sigma[t:t + 1], self._neighborhood_kind, lattice, dx, dy)
-            kernels.batch_sums(X, bmus, lattice, steps, self._neighborhood_kind, numerator, denominator)
+            if kind is None:  # a user's neighbourhood function: MiniSom's sums, sample after sample
+                y = self._weights.shape[1]
+                for s in range(len(X)):
+                    g = self.neighborhood(divmod(int(bmus[s]), y), sigma[t]).reshape(-1)
+                    numerator += g[:, None] * X[s]
+                    denominator += g
+            else:
+                steps = make_steps(np.ones(1), sigma[t:t + 1], kind, lattice, dx, dy)
+                kernels.batch_sums(X, bmus, lattice, steps, kind, numerator, denominator)
             moved = denominator > 0
             mean = numerator[moved] / denominator[moved, None]
             weights[moved] = (1 - eta[t]) * weights[moved] + eta[t] * mean
@@ -547,15 +568,19 @@ class MiniSom:
     # ------------------------------------------------------------------ queries
 
     def _winners(self, data):
-        """Flat index of every sample's winner, as ``winner`` finds it, and the checked data."""
+        """Flat index of every sample's winner, as ``winner`` finds it, and the checked data as float64."""
         array = self._data(data)
         X = _rows(array, np.arange(len(array)))
+        return self._bmus(X, array), X
+
+    def _bmus(self, X, array):
+        """Guts of :meth:`_winners` on checked data: X float64, ``array`` as given (for cosine's norms)."""
         if self._distance_code is None:
-            return np.array([np.ravel_multi_index(self.winner(x), self._weights.shape[:2]) for x in X]), X
+            return np.array([np.ravel_multi_index(self.winner(x), self._weights.shape[:2]) for x in X])
         out = np.empty(len(X), dtype=np.int64)
         kernels.winners(X, self._norms(array, np.arange(len(array))), self._flat_weights(), self._distance_code,
                         pairwise_order(self._input_len), out)
-        return out, X
+        return out
 
     def _distance_from_weights(self, data):
         """Euclidean distance of every sample to every unit, (n_samples, n_units).
@@ -670,6 +695,22 @@ class MiniSom:
         for position in winmap:
             winmap[position] = Counter(winmap[position])
         return winmap
+
+
+#: MiniSom's own functions (the methods of this class), by the kernels' code each stands for.
+_DISTANCE_METHODS = {MiniSom._euclidean_distance: kernels.EUCLIDEAN, MiniSom._cosine_distance: kernels.COSINE,
+                     MiniSom._manhattan_distance: kernels.MANHATTAN, MiniSom._chebyshev_distance: kernels.CHEBYSHEV}
+_NEIGHBORHOOD_METHODS = {MiniSom._gaussian: kernels.GAUSSIAN, MiniSom._mexican_hat: kernels.MEXICAN_HAT,
+                         MiniSom._bubble: kernels.BUBBLE, MiniSom._triangle: kernels.TRIANGLE}
+_DECAY_METHODS = frozenset({MiniSom._inverse_decay_to_zero, MiniSom._linear_decay_to_zero,
+                            MiniSom._inverse_decay_to_one, MiniSom._linear_decay_to_one, MiniSom._asymptotic_decay})
+
+
+def _code_of(som, function, methods):
+    """methods' code for ``function`` if it is one of them bound to ``som`` (not overridden), else None."""
+    if getattr(function, "__self__", None) is not som:
+        return None
+    return methods.get(getattr(function, "__func__", None))
 
 
 def _rows(array, rows):
