@@ -410,13 +410,29 @@ def _online(data, weights, bounds, lattice, steps, samples, kind, metric, order,
     modes = np.empty(n_units, dtype=np.int64)
     acts = np.empty(n_units)
     measured = np.empty(lanes.GROUP)
+    position = lattice.position
+    axis_x = np.empty(position[:, 0].max() + 1)
+    axis_y = np.empty(position[:, 1].max() + 1)
     for i in range(n):
         x = X[samples[i]]
         eta = steps.eta[i]
-        for u in range(n_units):
-            f = influence(kind, lattice, steps, i, u, bmu) * eta
-            factors[u] = f
-            modes[u] = update_mode(f, bounds[u])
+        if kind == GAUSSIAN:
+            # The gaussian's two factors, looked up once per distinct position on each axis rather
+            # than once per unit: the same products, a third fewer loads per unit.
+            difference = lattice.difference
+            for p in range(axis_x.shape[0]):
+                axis_x[p] = steps.gaussian_x[i, difference[0, p, position[bmu, 0]]]
+            for p in range(axis_y.shape[0]):
+                axis_y[p] = steps.gaussian_y[i, difference[1, p, position[bmu, 1]]]
+            for u in range(n_units):
+                f = (axis_x[position[u, 0]] * axis_y[position[u, 1]]) * eta
+                factors[u] = f
+                modes[u] = update_mode(f, bounds[u])
+        else:
+            for u in range(n_units):
+                f = influence(kind, lattice, steps, i, u, bmu) * eta
+                factors[u] = f
+                modes[u] = update_mode(f, bounds[u])
         s = samples[i + 1]
         search = s >= 0 and forced[s] < 0
         y = X[s] if s >= 0 else x
