@@ -432,9 +432,9 @@ class MiniSom:
         if self._distance_code is None or self._neighborhood_kind is None:
             self._train_python(X, samples, steps_t, num_iteration, forced[rows], verbose)
         else:
-            norms = self._norms(array, rows, np.unique(samples))
-            self._train_kernel(kernels.Samples(X, norms, forced[rows], _scale(X)), samples, steps_t, num_iteration,
-                               verbose)
+            used = np.unique(samples)
+            run = kernels.Samples(X, self._norms(array, rows, used), forced[rows], _scale(X, used))
+            self._train_kernel(run, samples, steps_t, num_iteration, verbose)
         if verbose:
             print("\n quantization error:", self.quantization_error(data))
 
@@ -720,10 +720,14 @@ def _rows(array, rows):
     return np.ascontiguousarray(array[rows], dtype=np.float64)
 
 
-def _scale(X):
-    """1 / max |x_k| over the rows of X, per feature; inf where every row is 0 (see kernels.minisom.update_mode)."""
-    # No temporary the size of X; abs, not a negation: a column of zeros must give +0.0 (1 / -0.0 is -inf).
-    largest = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
+def _scale(X, used):
+    """1 / max |x_k| over the rows ``used`` of X (the iterations' samples), per feature; inf where all are 0.
+
+    See kernels.minisom.update_mode: only samples an update pulls towards
+    need bounding.
+    """
+    largest = np.empty(X.shape[1])
+    kernels.largest(X, used, largest)
     with np.errstate(divide="ignore"):
         return 1.0 / largest
 

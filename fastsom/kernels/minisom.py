@@ -501,6 +501,25 @@ def online_kernel(metric):
 
 
 @strict_jit
+def largest(X, rows, out):
+    """The largest |x_k| of each feature over the given rows of X (what the skip rule bounds samples by).
+
+    X    IN  (n_samples, n_features) float64
+    rows IN  (n_rows,) int64
+    out  OUT (n_features,) float64
+
+    No copy of the rows: on 10,000 rows of a 70,000 x 784 data set, NumPy's
+    per-column max and min over the whole array took 49 ms of a 0.9 s run.
+    """
+    out[:] = 0.0
+    for r in rows:
+        for k in range(X.shape[1]):
+            size = abs(X[r, k])
+            if size > out[k] or size != size:  # a NaN stays (data are checked finite before)
+                out[k] = size
+
+
+@strict_jit
 def winners(X, norms, weights, metric, order, out):
     """MiniSom's ``winner`` of every row of X (flat unit index).
 
