@@ -230,40 +230,60 @@ def _eight_lanes(terms, doc):
 
 
 def _eight_lanes_of_units(terms, doc):
-    """An intrinsic summing ``terms(w, y)`` over one leaf of GROUP consecutive rows, some pulled by their factor."""
+    """An intrinsic summing ``terms(w, y)`` over every leaf of GROUP consecutive rows, some pulled by their factor."""
 
     @intrinsic
-    def sums(typingctx, weights, u, leaves, q, factors, modes, x, y, scale, mode):
-        _check_arrays("eight-lane sums", weights, factors, x, y, scale)
-        signature = types.UniTuple(types.float64, 3 * GROUP)(weights, u, leaves, q, factors, modes, x, y, scale, mode)
+    def sums(typingctx, weights, u, leaves, factors, modes, x, y, scale, mode, out, bounds):
+        _check_arrays("eight-lane sums", weights, factors, x, y, scale, out, bounds)
+        signature = types.none(weights, u, leaves, factors, modes, x, y, scale, mode, out, bounds)
 
         def codegen(context, builder, signature, args):
-            (w_type, u_type, leaves_type, q_type, factors_type, modes_type, x_type, y_type, scale_type,
-             mode_type) = signature.args
-            weights, u, leaves, q, factors, modes, x, y, scale, mode = args
+            (w_type, u_type, leaves_type, factors_type, modes_type, x_type, y_type, scale_type, mode_type,
+             out_type, bounds_type) = signature.args
+            weights, u, leaves, factors, modes, x, y, scale, mode, out, bounds = args
             intp = context.get_value_type(types.intp)
             u = context.cast(builder, u, u_type, types.intp)
-            q = context.cast(builder, q, q_type, types.intp)
-            start = _leaf_entry(context, builder, leaves_type, leaves, q, 0)
-            n_chunks = builder.sdiv(_leaf_entry(context, builder, leaves_type, leaves, q, 1),
-                                    ir.Constant(intp, WIDTH))
-            x_chunks = _chunks(context, builder, x_type, x, [start])
-            y_chunks = _chunks(context, builder, y_type, y, [start])
-            scale_chunks = _chunks(context, builder, scale_type, scale, [start])
+            mode = context.cast(builder, mode, mode_type, types.intp)
             factor_array = context.make_array(factors_type)(context, builder, factors)
             mode_array = context.make_array(modes_type)(context, builder, modes)
-            chains = []
+            out_array = context.make_array(out_type)(context, builder, out)
+            bound_array = context.make_array(bounds_type)(context, builder, bounds)
+            rows = []  # per row: (index, factor vector, keep), read once for all leaves
             for i in range(GROUP):
                 row = builder.add(u, ir.Constant(intp, i))
                 factor = builder.load(builder.gep(factor_array.data, [row]))
                 row_mode = context.cast(builder, builder.load(builder.gep(mode_array.data, [row])),
                                         modes_type.dtype, types.intp)
                 keep = builder.icmp_signed("!=", row_mode, ir.Constant(intp, READ))
-                chains.append((_chunks(context, builder, w_type, weights, [row, start]), x_chunks, y_chunks,
-                               scale_chunks, n_chunks, _splat(builder, factor), keep))
-            values, bounds = _sum_chains(context, builder, terms, chains,
-                                         context.cast(builder, mode, mode_type, types.intp))
-            return context.make_tuple(builder, signature.return_type, values + bounds)
+                rows.append((row, _splat(builder, factor), keep))
+                builder.store(ir.Constant(ir.DoubleType(), float("inf")),
+                              builder.gep(bound_array.data, [ir.Constant(intp, i)]))
+            leaf_table = context.make_array(leaves_type)(context, builder, leaves)
+            n_leaves = cgutils.unpack_tuple(builder, leaf_table.shape)[0]
+            with cgutils.for_range(builder, n_leaves, intp=intp) as loop:
+                q = loop.index
+                start = _leaf_entry(context, builder, leaves_type, leaves, q, 0)
+                n_chunks = builder.sdiv(_leaf_entry(context, builder, leaves_type, leaves, q, 1),
+                                        ir.Constant(intp, WIDTH))
+                with builder.if_then(builder.icmp_signed(">", n_chunks, ir.Constant(intp, 0))):
+                    x_chunks = _chunks(context, builder, x_type, x, [start])
+                    y_chunks = _chunks(context, builder, y_type, y, [start])
+                    scale_chunks = _chunks(context, builder, scale_type, scale, [start])
+                    chains = [(_chunks(context, builder, w_type, weights, [row, start]), x_chunks, y_chunks,
+                               scale_chunks, n_chunks, factor, keep) for row, factor, keep in rows]
+                    values, row_bounds = _sum_chains(context, builder, terms, chains, mode)
+                    for i in range(GROUP):
+                        for column in range(2):
+                            pointer = cgutils.get_item_pointer2(
+                                context, builder, out_array.data, cgutils.unpack_tuple(builder, out_array.shape),
+                                cgutils.unpack_tuple(builder, out_array.strides), out_type.layout,
+                                [ir.Constant(intp, i), q, ir.Constant(intp, column)])
+                            builder.store(values[2 * i + column], pointer)
+                        slot = builder.gep(bound_array.data, [ir.Constant(intp, i)])
+                        old = builder.load(slot)
+                        builder.store(builder.select(builder.fcmp_ordered("<", row_bounds[i], old), row_bounds[i], old),
+                                      slot)
+            return context.get_dummy_value()
 
         return signature, codegen
 
@@ -297,17 +317,21 @@ products = _eight_lanes(_products, "NumPy's leaf sums of w * y and of w * w." + 
 
 _UNITS = """
 
-    (weights, u, leaves, q, factors, modes, x, y, scale, mode)
-        -> (first sum, second sum) of rows u .. u + GROUP - 1, then their bounds
+    (weights, u, leaves, factors, modes, x, y, scale, mode, out, bounds)
 
-    The same sums for leaf q of GROUP consecutive rows: for rows of one
-    leaf (at most 128 features) the chains of one row are one chain, whose
-    additions wait for each other; rows side by side do not. With mode
-    PULL (or PULL_AND_MEASURE, also measuring each row's bound over the
-    leaf) each row r is first pulled towards x by factors[r], and stored
-    unless modes[r] is READ: such a row's update provably changes no
-    weight, so it is pulled for its sums, to the same values, and left as
-    it is. With mode READ no row is pulled.
+    The same sums for every leaf of GROUP consecutive rows, side by side:
+    for rows of one leaf (at most 128 features) the chains of one row are
+    one chain, whose additions wait for each other; rows side by side do
+    not. One call for all the leaves (a call per leaf cost its set-up every
+    eighth of a 784-feature row). With mode PULL (or PULL_AND_MEASURE,
+    also measuring each row's bound) each row r is first pulled towards x
+    by factors[r], and stored unless modes[r] is READ: such a row's update
+    provably changes no weight, so it is pulled for its sums, to the same
+    values, and left as it is. With mode READ no row is pulled.
+
+    out    OUT (GROUP, >= n_leaves, 2) float64: out[i, q] the two sums of
+               leaf q of row u + i (leaves of fewer than 8 values left alone)
+    bounds OUT (GROUP,) float64: each row's bound if measured, else inf
     """
 
 squared_of_units = _eight_lanes_of_units(_squared, "NumPy's leaf sums of (y - w)^2, GROUP rows." + _UNITS)

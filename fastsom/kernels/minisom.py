@@ -212,21 +212,14 @@ def activations_of_units(metric, order, scratch, weights, u, y, y_norm, factors,
     us per iteration, MNIST-sized maps the same (A/B, alternating).
     """
     leaves = order.leaves
-    for i in range(lanes.GROUP):
-        bounds[i] = np.inf
+    if metric == EUCLIDEAN:
+        lanes.squared_of_units(weights, u, leaves, factors, modes, x, y, scale, mode, scratch, bounds)
+    elif metric == MANHATTAN:
+        lanes.absolute_of_units(weights, u, leaves, factors, modes, x, y, scale, mode, scratch, bounds)
+    else:
+        lanes.products_of_units(weights, u, leaves, factors, modes, x, y, scale, mode, scratch, bounds)
     for q in range(leaves.shape[0]):
-        if leaves[q, 1] >= WIDTH:
-            if metric == EUCLIDEAN:
-                values = lanes.squared_of_units(weights, u, leaves, q, factors, modes, x, y, scale, mode)
-            elif metric == MANHATTAN:
-                values = lanes.absolute_of_units(weights, u, leaves, q, factors, modes, x, y, scale, mode)
-            else:
-                values = lanes.products_of_units(weights, u, leaves, q, factors, modes, x, y, scale, mode)
-            for i in range(lanes.GROUP):
-                scratch[i, q, 0] = values[2 * i]
-                scratch[i, q, 1] = values[2 * i + 1]
-                bounds[i] = min(bounds[i], values[2 * lanes.GROUP + i])
-        elif leaves[q, 1] > 0:  # a leaf of fewer than 8 values: summed one by one in _combine
+        if 0 < leaves[q, 1] < WIDTH:  # a leaf of fewer than 8 values: summed one by one in _combine
             for i in range(lanes.GROUP):
                 scratch[i, q, 0] = 0.0
                 scratch[i, q, 1] = 0.0
