@@ -33,9 +33,11 @@ ax = plot.plot_samples(som, X, y, markersize=6, title="1,797 8x8 digits on a 20x
 # weights as a picture shows how the digits blend into each other across
 # the map.
 weights = som.weights_.reshape(20, 20, 8, 8)
-mosaic = weights.transpose(0, 2, 1, 3).reshape(20 * 8, 20 * 8)
-fig, ax = plot.pyplot().subplots(figsize=(6, 6))
-ax.imshow(mosaic, cmap="gray_r")
+mosaic = np.zeros((20 * 9 - 1, 20 * 9 - 1))  # one blank pixel between units
+for row in range(20):
+    for col in range(20):
+        mosaic[row * 9:row * 9 + 8, col * 9:col * 9 + 8] = weights[row, col]
+fig, ax = plot.pyplot().subplots(figsize=(7, 7))
+ax.imshow(mosaic, cmap="gray_r", interpolation="nearest")
 ax.set_axis_off()
 ax.set_title("each unit's weights as an 8x8 image")
-print("mosaic", mosaic.shape, "values in", np.round([mosaic.min(), mosaic.max()], 2))

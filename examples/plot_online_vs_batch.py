@@ -41,14 +41,16 @@ for name, som in maps.items():
           f"{took * 1000:.1f} ms")
 
 # %%
-# How long must each train? Here the final quantization and topographic
-# errors against the number of samples presented: ``n_iterations`` for the
-# online map, ``n_epochs`` times the 150 flowers for the batch map. The
-# batch map is close to its final quality after a few epochs, and each epoch
-# is one matrix product over all samples; the online map needs tens of
-# thousands of single steps.
+# How long must each train? Here the final quantization error against the
+# number of samples presented: ``n_iterations`` for the online map,
+# ``n_epochs`` times the 150 flowers for the batch map. For the same number
+# of samples the batch map's error is lower (30 epochs, 4,500 samples,
+# reach what 30,000 online steps reach), and each of its epochs is one
+# matrix product over all samples rather than 150 single steps. The
+# topographic errors (printed) stay within two flowers of 0 on this small
+# data set.
 plt = plot.pyplot()
-fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, ax = plt.subplots(figsize=(6, 3.8))
 for algorithm, lengths in [("online", [1_000, 3_000, 10_000, 30_000, 100_000]),
                            ("batch", [1, 3, 10, 30, 100])]:
     presented, qe, te = [], [], []
@@ -61,14 +63,12 @@ for algorithm, lengths in [("online", [1_000, 3_000, 10_000, 30_000, 100_000]),
             presented.append(length * len(X))
         qe.append(som.quantization_error(X))
         te.append(som.topographic_error(X))
-    left.plot(presented, qe, marker="o", label=algorithm)
-    right.plot(presented, te, marker="o", label=algorithm)
+    ax.plot(presented, qe, marker="o", label=algorithm)
     print(algorithm, "QE", np.round(qe, 4), "TE", np.round(te, 3))
-for ax, what in [(left, "quantization error"), (right, "topographic error")]:
-    ax.set_xscale("log")
-    ax.set_xlabel("samples presented")
-    ax.set_ylabel(what)
-    ax.legend()
+ax.set_xscale("log")
+ax.set_xlabel("samples presented")
+ax.set_ylabel("quantization error")
+ax.legend()
 fig.tight_layout()
 
 # %%
