@@ -14,6 +14,9 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 # The fastsom next to these sources, installed or not: the docs describe this tree.
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS))  # gallery_scraper: Sphinx pickles the config, so it needs an importable class
+
+from gallery_scraper import TightScraper  # noqa: E402
 
 import fastsom  # noqa: E402
 
@@ -73,6 +76,8 @@ for _name, _url in _TARGETS.items():
 intersphinx_timeout = 1
 
 # --- Gallery ---------------------------------------------------------------
+
+
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
@@ -83,7 +88,7 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
-    "image_scrapers": ("matplotlib",),
+    "image_scrapers": (TightScraper(),),
     "matplotlib_animations": False,
     "reference_url": {"fastsom": None},
     "backreferences_dir": None,
