@@ -208,31 +208,36 @@ def test_every_public_name_has_a_page():
 
 # ---------------------------------------------------------- in a real browser
 
-#: Served beside the site: loads a page in a frame of the same origin, waits
-#: for it, and writes what it found (text, pictures, style sheets with their rules) as JSON.
-CHECKER = """<!doctype html><html><body><pre id="result">pending</pre><script>
-const frame = document.createElement("iframe");
-frame.style.width = "1280px"; frame.style.height = "1000px";
-frame.onload = () => {
-  const doc = frame.contentDocument;
-  const main = doc.querySelector("main") || doc.body;
-  const sheets = Array.from(doc.querySelectorAll('link[rel="stylesheet"]'));
-  document.getElementById("result").textContent = JSON.stringify({
-    title: doc.title,
+#: Injected into each page the test asks for (``?check``): once the page and
+#: its pictures have loaded, it writes what it found (text, pictures, style
+#: sheets with their rules) as JSON into a hidden element of the page, which
+#: Chromium's --dump-dom prints; the same run's screenshot shows the page.
+CHECK_SCRIPT = """<script>
+window.addEventListener("load", () => {
+  const main = document.querySelector("main") || document.body;
+  const sheets = Array.from(document.querySelectorAll('link[rel="stylesheet"]'));
+  const found = JSON.stringify({
+    title: document.title,
     text: main.innerText.trim().length,
-    images: Array.from(doc.images).map(i => [i.getAttribute("src"), i.complete && i.naturalWidth > 0]),
+    images: Array.from(document.images).map(i => [i.getAttribute("src"), i.complete && i.naturalWidth > 0]),
     sheets: sheets.map(s => [s.getAttribute("href"), s.sheet !== null && s.sheet.cssRules.length > 0]),
   });
-};
-frame.src = new URLSearchParams(location.search).get("page");
-document.body.appendChild(frame);
-</script></body></html>"""
+  const out = document.createElement("pre");
+  out.id = "fastsom-check";
+  out.hidden = true;
+  out.textContent = found;
+  document.body.appendChild(out);
+});
+</script>"""
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's name)
-        if self.path.startswith("/__check.html"):
-            body = CHECKER.encode()
+        parts = urlsplit(self.path)
+        if parts.query == "check" and parts.path.endswith(".html"):
+            page = Path(self.directory) / unquote(parts.path).lstrip("/")
+            text = page.read_text(encoding="utf-8")
+            body = text.replace("</body>", CHECK_SCRIPT + "</body>", 1).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -264,12 +269,12 @@ def _chromium(*args):
     return done
 
 
-def browser_report(base, page):
-    """What the browser found on ``page`` (a path inside the site), as a dict."""
-    done = _chromium("--virtual-time-budget=15000", "--dump-dom", f"{base}/__check.html?page=/{page}")
-    found = re.search(r'<pre id="result">(.*?)</pre>', done.stdout, re.S)
-    assert found and found.group(1) != "pending", (
-        f"{page}: the checker did not finish\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+def browser_report(base, page, screenshot):
+    """What the browser found on ``page`` (a path inside the site), as a dict; its screenshot to ``screenshot``."""
+    done = _chromium("--window-size=1280,1600", "--virtual-time-budget=15000", f"--screenshot={screenshot}",
+                     "--dump-dom", f"{base}/{page}?check")
+    found = re.search(r'<pre id="fastsom-check"[^>]*>(.*?)</pre>', done.stdout, re.S)
+    assert found, f"{page}: the check did not finish\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
     return json.loads(html.unescape(found.group(1)))
 
 
@@ -283,7 +288,9 @@ def _browser_pages():
 @pytest.mark.parametrize("page", _browser_pages())
 def test_page_renders_in_chromium(served_site, page):
     _need(CHROMIUM is not None, "browser", "no Chromium (Debian: apt-get install chromium)")
-    report = browser_report(served_site, page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / (page.replace("/", "-").removesuffix(".html") + ".png")
+    report = browser_report(served_site, page, shot)
     assert report["text"] > 200, f"{page}: {report['text']} characters of text: {report}"
     assert report["images"], f"{page}: no picture"
     broken = [src for src, ok in report["images"] if not ok]
@@ -291,10 +298,7 @@ def test_page_renders_in_chromium(served_site, page):
     unstyled = [href for href, ok in report["sheets"] if not ok]
     assert report["sheets"] and not unstyled, f"{page}: style sheets that did not load: {unstyled or 'none'}"
 
-    # A screenshot for a person to look at; a blank page would be one colour.
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SCREENSHOTS / (page.replace("/", "-").removesuffix(".html") + ".png")
-    _chromium("--window-size=1280,1600", f"--screenshot={shot}", f"{served_site}/{page}")
+    # The screenshot is for a person to look at; a blank page would be one colour.
     Image = pytest.importorskip("PIL.Image")
     with Image.open(shot) as picture:
         colours = picture.convert("RGB").getcolors(maxcolors=1 << 20)
