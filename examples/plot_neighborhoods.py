@@ -19,8 +19,9 @@ has five functions ``h``:
 
 Rather than plotting the formulas, this example measures them: one
 iteration of the training kernel with learning rate 1, a sample of value 1
-and a map of zeros whose centre unit is the BMU. Each unit's new weight is
-then exactly ``h`` at its distance.
+and a map of zeros whose centre unit, at 0.5, is the BMU. Each other unit's
+new weight is then exactly ``h`` at its distance (the BMU's move is
+divided by the half unit it had to go).
 """
 
 # %%
@@ -39,8 +40,8 @@ def pull(neighborhood, topology, n=15, sigma=4.0):
     moved, bmus = train_online(np.ones((1, 1)), weights, np.zeros(1, dtype=np.int64), np.ones(1),
                                np.full(1, sigma), neighborhood=neighborhood, topology=topology)
     assert bmus[0] == (n // 2) * n + n // 2
-    influence = moved[..., 0]
-    influence[n // 2, n // 2] = 1.0  # the BMU moved from 0.5 all the way: h(0) = 1
+    influence = moved[..., 0]  # the others started at 0, one unit from the sample
+    influence[n // 2, n // 2] = (influence[n // 2, n // 2] - 0.5) / 0.5  # the BMU started half a unit away
     return influence
 
 
