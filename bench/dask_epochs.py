@@ -7,7 +7,7 @@ Run explicitly (``bench/`` is not in the test suite's ``testpaths``)::
     python -m bench.dask_epochs --smoke         # < 1 minute: checks that it runs, timings mean nothing
 
 The first takes about 15 minutes on 2 free cores (2 rounds; a loaded
-machine took an hour: BLAS threads spinning, see the README), the second
+machine took an hour: BLAS threads spinning, see docs/guide/dask.rst), the second
 about 20 (simpsom-dask's epoch is ~30x fastsom's). Before each run the
 driver waits, up to ``--patience`` seconds, for the 1-minute load average
 to fall below ``--max-load``.
@@ -34,7 +34,7 @@ few thousand rows (kernels loaded from numba's cache, the workers' imports):
 * ``threads`` - ``fit(dask.array.from_array(X, chunks), scheduler="threads")``:
   dask's thread pool (2 threads), BLAS left as it is.
 * ``threads-blas1`` - the same inside ``threadpool_limits(1)``: each task's
-  GEMM on one BLAS thread (see the README: the two differ).
+  GEMM on one BLAS thread (see docs/guide/dask.rst: the two differ).
 * ``cluster-1x1`` / ``cluster-2x1`` - ``LocalCluster(n_workers=P,
   threads_per_worker=1)``, X built on the workers and persisted
   (``X.persist()``; fastsom does not persist: data larger than the

@@ -1,4 +1,4 @@
-"""Regions of a map against the true classes: the README's "Regions" table and pictures (issue 14, item 5).
+"""Regions of a map against the true classes: the table and pictures of docs/guide/regions.rst (issue 14, item 5).
 
 Run ``python bench/regions.py [--out docs]``. For iris, digits (both ship
 with scikit-learn) and a synthetic ring of 8 blobs (where the order of the

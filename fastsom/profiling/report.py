@@ -185,7 +185,7 @@ class ProfileReport:
         return f"{m.steps_per_fit} epoch{'s' if m.steps_per_fit > 1 else ''}"
 
     def _advice(self):
-        """What the largest phase of each setting means, and the checks when large (README, "Profiling your run")."""
+        """What the largest phase of each setting means, and the checks when large (docs/guide/profiling.rst)."""
         lines = []
         for m in self.measurements:
             found = m.fit_phases()
