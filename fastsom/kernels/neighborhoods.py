@@ -38,8 +38,15 @@ def neighborhood(kind, d2, sigma):
         return 0.0
     if kind == BUBBLE:
         return 1.0 if d2 <= s2 else 0.0
+    # Triangle and mexican hat vanish at d == sigma; under the fastmath flags
+    # (arcp: x / s taken as x * (1 / s)) 1 - d / sigma came out 5.6e-17 there
+    # (d = sigma = 3, in the batch smoothing), so a unit on the edge moved
+    # while the reference's exact 0 kept it. Compared, so the 0 is exact.
     if kind == TRIANGLE:
-        return max(0.0, 1.0 - math.sqrt(d2) / sigma)
+        d = math.sqrt(d2)
+        return max(0.0, 1.0 - d / sigma) if d < sigma else 0.0
     if kind == MEXICAN_HAT:
+        if d2 == s2:
+            return 0.0
         return (1.0 - d2 / s2) * math.exp(-d2 / (2.0 * s2))
     return 0.0
