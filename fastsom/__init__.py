@@ -29,18 +29,20 @@ Layout, top-down (each module imports only from the rows below it):
 ``training/``          The plan (all randomness), schedules, initial maps,
                        the online and batch drivers, monitor and progress.
 ``topology``,          The grid; every option name and its kernel code;
-``options``,           exceptions; input checks.
-``exceptions``,
+``options``,           exceptions; input checks; which rows are masked
+``exceptions``,        (missing values, feature weights).
+``missing``,
 ``_validation``
 ``kernels/``           Numba kernels, grouped by what they compute: ``sweep``
                        (fused online), ``accumulate`` (batch BMUs and
                        statistics), ``smoothing`` (the batch map's H S),
                        ``bmu`` (the BMU rule and its searches),
                        ``covariance`` (the PCA start), ``quality``,
-                       ``distances``, ``grid``, ``neighborhoods``,
-                       ``minisom`` and ``lanes`` (MiniSom's arithmetic,
-                       NumPy's pairwise sums as vector code). No
-                       validation, no allocation in hot loops.
+                       ``distances`` (plain and masked), ``missing``,
+                       ``grid``, ``neighborhoods``, ``minisom`` and
+                       ``lanes`` (MiniSom's arithmetic, NumPy's pairwise
+                       sums as vector code). No validation, no allocation
+                       in hot loops.
 ``_jit``               Every numba option; parallel kernels and their
                        serial twins.
 ``_threads``           When a kernel runs on numba's threads (n_jobs,

@@ -66,7 +66,7 @@ def is_chunked(X):
     return module == "dask" or module.startswith(("dask.", "dask_expr"))
 
 
-def check_X(X, dtype, n_features=None, name="X", owner="SOM"):
+def check_X(X, dtype, n_features=None, name="X", owner="SOM", missing="error"):
     """Validate and convert a data matrix.
 
     Returns a C-contiguous array of ``dtype`` with shape (n_samples,
@@ -82,8 +82,9 @@ def check_X(X, dtype, n_features=None, name="X", owner="SOM"):
         Sparse matrices, non-numeric data (strings, objects that are not
         numbers).
     ValueError
-        Complex numbers, not 2-D, no samples or no features, NaN or
-        infinity, values whose squared distances would overflow, or (when
+        Complex numbers, not 2-D, no samples or no features, NaN (unless
+        ``missing="ignore"``: then NaN marks a missing value) or infinity,
+        values whose squared distances would overflow, or (when
         ``n_features`` is given) a different number of features.
     """
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
@@ -127,11 +128,17 @@ def check_X(X, dtype, n_features=None, name="X", owner="SOM"):
     # (55 MB for MNIST): validation adds no memory in proportion to the data.
     with np.errstate(invalid="ignore"):
         low, high = float(array.min()), float(array.max())
+    if missing == "ignore" and (np.isnan(low) or np.isnan(high)):
+        # fmin/fmax skip NaN, with no temporary either; all NaN: nan, allowed
+        low, high = float(np.fmin.reduce(array, axis=None)), float(np.fmax.reduce(array, axis=None))
+        low, high = (0.0, 0.0) if np.isnan(low) else (low, high)
     if not (np.isfinite(low) and np.isfinite(high)):
         row, col = np.argwhere(~np.isfinite(array))[0]
         what = "NaN" if np.isnan(array[row, col]) else f"infinity ({array[row, col]})"
         converted = "" if original_dtype == array.dtype else f" after conversion to {array.dtype}"
-        raise ValueError(f"{name} contains {what}{converted} at row {row}, column {col}; it must be finite")
+        hint = (f" (or pass missing='ignore' to {owner}: NaN then marks a missing value)"
+                if what == "NaN" and missing != "ignore" else "")
+        raise ValueError(f"{name} contains {what}{converted} at row {row}, column {col}; it must be finite{hint}")
     check_magnitude(name, array, max(high, -low))
     return array
 

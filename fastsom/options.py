@@ -53,6 +53,10 @@ TOPOLOGIES = ("rectangular", "hexagonal")
 #: Initial maps (see :mod:`fastsom.training.init`).
 INITS = ("random", "sample", "pca")
 
+#: What NaN in the data means (see :mod:`fastsom.missing`): "error" refuses
+#: it, "ignore" treats it as a missing value.
+MISSING = ("error", "ignore")
+
 #: dtypes a map can be trained in.
 DTYPES = {"float32": np.float32, "float64": np.float64}
 

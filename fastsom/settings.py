@@ -21,7 +21,8 @@ import numpy as np
 
 from . import topology
 from ._validation import check_dtype, check_int, check_option, check_positive
-from .options import ALGORITHMS, DISTANCES, INITS, NEIGHBORHOODS
+from .missing import check_feature_weights, check_max_missing
+from .options import ALGORITHMS, DISTANCES, INITS, MISSING, NEIGHBORHOODS
 from .training import schedules
 
 #: A learning rate of 2 or more moves a unit further from the sample than
@@ -67,6 +68,9 @@ class Settings:
     dtype: np.dtype
     strict: bool
     callbacks: tuple = field(repr=False)
+    missing: str = "error"
+    max_missing: float = 1.0
+    feature_weights: object = field(default=None, repr=False)  # (n_features,) float64, read-only, or None
 
     # ------------------------------------------------------------ derived
 
@@ -109,6 +113,21 @@ class Settings:
         """True when ``other`` describes a map of the same shape, grid, metric and dtype (so training can go on)."""
         keys = ("n_rows", "n_cols", "algorithm", "topology", "toroidal", "distance", "dtype")
         return all(getattr(self, key) == getattr(other, key) for key in keys)
+
+    @property
+    def ignores_missing(self):
+        """True when NaN in the data marks a missing value (``missing="ignore"``)."""
+        return self.missing == "ignore"
+
+    def kernel_weights(self):
+        """The feature weights as kernels take them: (n_features,) float64, or length 0 for none."""
+        return np.empty(0) if self.feature_weights is None else self.feature_weights
+
+    def check_n_features(self, n_features):
+        """Refuse feature weights whose length is not the data's number of features."""
+        if self.feature_weights is not None and self.feature_weights.shape[0] != n_features:
+            raise ValueError(f"feature_weights has {self.feature_weights.shape[0]} values, but X has {n_features} "
+                             "features: one weight per feature")
 
     # ---------------------------------------------------------- schedules
 
@@ -179,6 +198,9 @@ def resolve(params):
         raise TypeError(f"random_state={random_state!r} must be None, an int or a numpy.random.Generator")
     if isinstance(random_state, numbers.Integral) and random_state < 0:
         raise ValueError(f"random_state={random_state!r} must be >= 0")
+    missing = check_option("missing", params["missing"], {name: name for name in MISSING})
+    max_missing = check_max_missing(params["max_missing"])
+    feature_weights = check_feature_weights(params["feature_weights"])
     callbacks = params["callbacks"]
     callbacks = () if callbacks is None else (callbacks,) if callable(callbacks) else tuple(callbacks)
     for callback in callbacks:
@@ -190,7 +212,7 @@ def resolve(params):
         learning_rate_schedule=params["learning_rate_schedule"], sigma=sigma, sigma_end=sigma_end,
         sigma_schedule=params["sigma_schedule"], neighborhood=params["neighborhood"], topology=params["topology"],
         toroidal=bool(params["toroidal"]), distance=params["distance"], dtype=dtype, strict=bool(params["strict"]),
-        callbacks=callbacks,
+        callbacks=callbacks, missing=missing, max_missing=max_missing, feature_weights=feature_weights,
     )
     ends = np.array([0, n_steps - 1])
     if settings.online:  # batch training has no learning rate

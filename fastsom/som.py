@@ -15,10 +15,12 @@ import numpy as np
 from . import _threads
 from ._params import ParamsMixin
 from ._validation import check_feature_names, check_int, check_magnitude, check_memory, check_X, is_chunked
+from .analysis import metrics
 from .analysis.queries import MapQueries
 from .exceptions import NotFittedError, TrainingDiverged
 from .io import checkpoint as checkpoints
 from .io import model as model_file
+from .missing import inspect_rows, without_empty_rows
 from .settings import resolve
 from .sizing import suggest_shape, suggest_units
 from .training import init as init_module
@@ -93,6 +95,28 @@ class SOM(MapQueries, ParamsMixin):
         needs an even ``n_rows``.
     distance : {"euclidean", "cosine", "manhattan", "chebyshev"}, default "euclidean"
         How the BMU is chosen; quantization errors are measured in it too.
+    feature_weights : array of shape (n_features,) or None, default None
+        A weight >= 0 per feature (not all 0) in every distance: the BMU
+        search, ``transform``, the quantization and topographic errors,
+        distortion, U-matrix and topographic product weigh each feature's
+        term (euclidean: ``sum_d w_d (x_d - m_d)^2``; see
+        :mod:`fastsom.missing`). Training still moves every feature, so a
+        weight of 0 means "trained, but not matched on". None or all ones:
+        no weighting.
+    missing : {"error", "ignore"}, default "error"
+        What NaN in X means. "error" refuses it. "ignore": a missing value.
+        Rows are matched on their observed features; online updates move
+        only those; batch updates divide each feature by its own count of
+        observed values (unbiased, unlike a per-unit count). Reported
+        distances (``transform``, ``predict(return_distance=True)``,
+        quantization error) of euclidean and manhattan maps are rescaled by
+        total weight / observed weight. A row with nothing observed is
+        skipped in training (with a warning) and gets BMU -1 and distance
+        nan. ``init="sample"`` draws complete rows, ``init="pca"`` uses the
+        pairwise-complete covariance.
+    max_missing : float in [0, 1], default 1.0
+        With ``missing="ignore"``: refuse (naming it) any row of fit or
+        query data with a larger share of missing values. 1.0 refuses none.
     init : {"random", "sample", "pca"} or ndarray, default "random"
         See :mod:`fastsom.training.init`. "random" is the tutorial's uniform [0, 1)
         (scale your data to [0, 1] first, e.g. with ``MinMaxScaler``). An
@@ -192,7 +216,8 @@ class SOM(MapQueries, ParamsMixin):
     def __init__(self, n_rows=10, n_cols=10, *, algorithm="online", n_iterations=None, n_epochs=20,
                  learning_rate=0.5, learning_rate_end=0.01, sigma=None, sigma_end=1.0,
                  learning_rate_schedule="exponential", sigma_schedule="exponential", neighborhood="gaussian",
-                 topology="rectangular", toroidal=False, distance="euclidean", init="random", strict=False,
+                 topology="rectangular", toroidal=False, distance="euclidean", feature_weights=None,
+                 missing="error", max_missing=1.0, init="random", strict=False,
                  dtype="float64", n_jobs=None, callbacks=None, early_stopping=False, tol=1e-4,
                  n_iter_no_change=3, random_state=None, verbose=False):
         self.n_rows = n_rows
@@ -210,6 +235,9 @@ class SOM(MapQueries, ParamsMixin):
         self.topology = topology
         self.toroidal = toroidal
         self.distance = distance
+        self.feature_weights = feature_weights
+        self.missing = missing
+        self.max_missing = max_missing
         self.init = init
         self.strict = strict
         self.dtype = dtype
@@ -302,13 +330,19 @@ class SOM(MapQueries, ParamsMixin):
         if settings is not None and is_chunked(X):
             return self._validate_chunked(X, fitted, n_features, settings, scheduler)
         names = check_feature_names(X, fitted, reset, type(self).__name__)
-        return check_X(X, dtype, n_features=n_features, owner=type(self).__name__), names
+        missing = (self.settings_ if settings is None else settings).missing
+        X = check_X(X, dtype, n_features=n_features, owner=type(self).__name__, missing=missing)
+        if settings is not None:
+            settings.check_n_features(X.shape[1])
+        return X, names
 
     def _validate_chunked(self, X, fitted_names, n_features, settings, scheduler):
         if settings.online:
             raise ValueError("algorithm='online' cannot train on a dask collection: online training presents "
                              "one sample after another, so it cannot be split over chunks. Use "
                              "algorithm='batch', or fit online on a sample that fits in memory")
+        if settings.feature_weights is not None:
+            raise ValueError("feature_weights are not supported on dask collections yet: train on X in memory")
         from .chunked.rows import as_chunked_rows
 
         rows = as_chunked_rows(X, settings.dtype, scheduler)
@@ -323,11 +357,26 @@ class SOM(MapQueries, ParamsMixin):
         """The queries over dask data (imported only then: ``import fastsom`` does not import dask)."""
         from .chunked.queries import MapOnChunks
 
+        if self.settings_.feature_weights is not None:
+            raise ValueError("a map with feature_weights cannot answer queries on dask collections yet; compute "
+                             "X in memory (X.compute()), or in pieces")
         return MapOnChunks(self, X)
 
     def _check_X_fitted(self, X):
         self._check_fitted()
-        return self._validate_X(X, reset=False)[0]
+        X = self._validate_X(X, reset=False)[0]
+        if self.settings_.ignores_missing and self.settings_.max_missing < 1.0:
+            inspect_rows(X, self.settings_.feature_weights, self.settings_.max_missing)  # refuses, naming a row
+        return X
+
+    def _training_rows(self, X, settings):
+        """(X to train on, its incomplete-row flags or None): rows with nothing observed left out, with a warning."""
+        if not settings.ignores_missing or hasattr(X, "epoch_sums"):  # (dask data: NaN refused by the check pass)
+            return X, None
+        rows, incomplete = without_empty_rows(X, inspect_rows(X, settings.feature_weights, settings.max_missing))
+        if rows.shape[0] == 0:
+            raise ValueError("no row of X has an observed value of weight > 0: nothing to train on")
+        return rows, incomplete
 
     # ------------------------------------------------------------- training
 
@@ -367,6 +416,7 @@ class SOM(MapQueries, ParamsMixin):
             X, names = self._validate_X(X, reset=True, dtype=settings.dtype, settings=settings,
                                         scheduler=scheduler)
             settings = self._resolve(X)
+            rows, incomplete = self._training_rows(X, settings)
         with self._phases("init"):
             saved = None if checkpoint is None else checkpoints.read(checkpoint, settings, X,
                                                                      type(self)().get_params())
@@ -375,11 +425,11 @@ class SOM(MapQueries, ParamsMixin):
                 self._set_fitted(settings, weights, saved.header["n_iter"], saved.rng, names)
                 order = None
             else:
-                order = self._start(X, settings, settings.n_steps if settings.online else 0, names)
+                order = self._start(rows, settings, settings.n_steps if settings.online else 0, names, incomplete)
         after_epoch = None if checkpoint is None else (lambda: checkpoints.write(self, checkpoint, X))
-        self._train(X, order if settings.online else None, first_step=self.n_iter_,
+        self._train(rows, order if settings.online else None, first_step=self.n_iter_,
                     n_epochs=None if saved is None else max(settings.n_steps - self.n_iter_, 0),
-                    after_epoch=after_epoch)
+                    after_epoch=after_epoch, incomplete=incomplete)
         return self
 
     @_threads.within_n_jobs
@@ -403,14 +453,16 @@ class SOM(MapQueries, ParamsMixin):
                                     scheduler=scheduler)
         if not fitted:
             settings = self._resolve(X)
+        X, incomplete = self._training_rows(X, settings)
         if fitted:
             self.settings_ = settings
         else:
-            self._start(X, settings, 0, names)
+            self._start(X, settings, 0, names, incomplete)
         n_samples = X.shape[0]
         order = (SampleOrder(self._rng.permutation(n_samples).astype(np.int64), n_samples, n_samples)
                  if settings.online else None)
-        self._train(X, order, first_step=self.n_iter_, n_epochs=None if settings.online else 1)
+        self._train(X, order, first_step=self.n_iter_, n_epochs=None if settings.online else 1,
+                    incomplete=incomplete)
         return self
 
     def _resolve(self, X=None, fitted_shape=False):
@@ -443,25 +495,35 @@ class SOM(MapQueries, ParamsMixin):
                 sizes["n_rows"] += sizes["n_rows"] % 2
         return resolve({**params, **{name: sizes[name] for name in auto}})
 
-    def _start(self, X, settings, n_iterations, feature_names):
-        """Fresh fitted state (weights, counters) from the training plan; returns the plan's sample order."""
+    def _start(self, X, settings, n_iterations, feature_names, incomplete=None):
+        """Fresh fitted state (weights, counters) from the training plan; returns the plan's sample order.
+
+        ``incomplete``: flags of the rows of X holding NaN, or None.
+        """
         n_samples, n_features = X.shape
         check_memory(settings.n_units, n_features, settings.dtype)
         rng = np.random.default_rng(settings.params["random_state"])
         init = settings.params["init"]
+        n_init_rows = None
+        if incomplete is not None and init == "sample":
+            n_init_rows = int(n_samples - np.count_nonzero(incomplete))
+            if n_init_rows == 0:
+                raise ValueError("init='sample' starts the map from complete rows of X, and every row of X has "
+                                 "missing values: use init='random' or init='pca'")
         plan = start_plan(rng, settings.n_rows, settings.n_cols, n_features, n_samples, n_iterations,
-                          init if isinstance(init, str) else None, settings.dtype)
-        weights = self._initial_weights(init, plan, X, settings)
+                          init if isinstance(init, str) else None, settings.dtype, n_init_rows)
+        weights = self._initial_weights(init, plan, X, settings, incomplete)
         # The fitted state exists (and is consistent) before the first block
         # runs, so an interrupt at any point leaves a usable model.
         self._set_fitted(settings, weights, n_iter=0, rng=rng, feature_names=feature_names)
         return plan.order
 
     @staticmethod
-    def _initial_weights(init, plan, X, settings):
+    def _initial_weights(init, plan, X, settings, incomplete=None):
         shape = (settings.n_rows, settings.n_cols, X.shape[1])
         if isinstance(init, str):
-            weights = init_module.initial_weights(init, plan, X, settings.n_rows, settings.n_cols, settings.topology)
+            weights = init_module.initial_weights(init, plan, X, settings.n_rows, settings.n_cols, settings.topology,
+                                                  incomplete)
         else:
             weights = np.asarray(init)
             if weights.shape != shape:
@@ -475,8 +537,11 @@ class SOM(MapQueries, ParamsMixin):
         check_magnitude("init", weights)
         return weights
 
-    def _train(self, X, order, first_step, n_epochs=None, after_epoch=None):
-        """Run the online driver over ``order`` (a SampleOrder), or the batch driver, from ``first_step``."""
+    def _train(self, X, order, first_step, n_epochs=None, after_epoch=None, incomplete=None):
+        """Run the online driver over ``order`` (a SampleOrder), or the batch driver, from ``first_step``.
+
+        ``incomplete``: flags of the rows of X holding NaN, or None.
+        """
         settings = self.settings_
         params = settings.params
         online = settings.online
@@ -518,7 +583,8 @@ class SOM(MapQueries, ParamsMixin):
                 wanted = bool(settings.callbacks) or params["early_stopping"]
                 run_online(X, self._weights, *grid, order, schedule, settings.kind, settings.metric,
                            settings.adjacency()[1] if wanted else None, strict=settings.strict, state=state,
-                           n_jobs=params["n_jobs"], on_block=on_block, phases=self._phases)
+                           n_jobs=params["n_jobs"], on_block=on_block, phases=self._phases,
+                           feature_weights=settings.feature_weights, incomplete=incomplete)
             else:
                 def on_epoch(epoch, quantization_error, topographic_error):
                     self.n_iter_ = first_step + epoch + 1
@@ -534,7 +600,8 @@ class SOM(MapQueries, ParamsMixin):
                                phases=self._phases)
                 else:
                     run_batch(X, self._weights, *grid, sigmas, settings.kind, settings.metric,
-                              settings.adjacency()[1], state=state, on_epoch=on_epoch, phases=self._phases)
+                              settings.adjacency()[1], state=state, on_epoch=on_epoch, phases=self._phases,
+                              feature_weights=settings.feature_weights, incomplete=incomplete)
             check_finite(first_step + int(state[0]), 0, force=True)
         except StopTraining:
             pass
@@ -544,6 +611,34 @@ class SOM(MapQueries, ParamsMixin):
             monitor.close()
         if guard is None and not is_finite(self._weights):  # resolve()'s checks prevent it; say so if not
             raise _diverged(settings, self.n_iter_)
+
+    @_threads.within_n_jobs
+    def impute(self, X):
+        """X with each missing value (NaN) replaced by the value of its row's BMU, a new array.
+
+        The SOM Toolbox's som_fillnans: the best matching unit of each row
+        is found on its observed features (see ``missing``), and its
+        prototype fills the gaps. Needs a map fitted with
+        ``missing="ignore"`` (others refuse NaN). Rows with nothing observed
+        have no BMU and stay NaN.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_features), the map's dtype
+        """
+        X = self._check_X_fitted(X)
+        filled = np.array(X, copy=True)
+        rows, cols = np.nonzero(np.isnan(filled))
+        if rows.shape[0]:
+            bmu = metrics.best_two_units(X, self._weights, self.settings_.metric, **self._masks())[0]
+            matched = bmu[rows] >= 0
+            rows, cols = rows[matched], cols[matched]
+            filled[rows, cols] = self._weights[bmu[rows], cols]
+        return filled
 
     def save(self, path):
         """Write the fitted map to ``path`` (an ``.npz`` file, no pickle); read it back with :func:`fastsom.load`.

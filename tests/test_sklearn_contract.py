@@ -76,7 +76,8 @@ def constant_rate(step, n_steps):
 ALL_CHANGED = dict(
     n_rows=4, n_cols=5, algorithm="online", n_iterations=123, n_epochs=7, learning_rate=0.3, learning_rate_end=None,
     sigma=1.7, sigma_end=0.8, learning_rate_schedule=constant_rate, sigma_schedule="linear", neighborhood="bubble",
-    topology="hexagonal", toroidal=True, distance="manhattan", init=np.zeros((4, 5, N_FEATURES)), strict=True,
+    topology="hexagonal", toroidal=True, distance="manhattan", feature_weights=np.arange(1.0, N_FEATURES + 1),
+    missing="ignore", max_missing=0.5, init=np.zeros((4, 5, N_FEATURES)), strict=True,
     dtype="float32", n_jobs=2, callbacks=[print], early_stopping=True, tol=0.01, n_iter_no_change=5,
     random_state=11, verbose=True,
 )

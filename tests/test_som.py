@@ -386,8 +386,8 @@ def test_quiet_by_default(X, capsys):
 
 PARAM_NAMES = ["n_rows", "n_cols", "algorithm", "n_iterations", "n_epochs", "learning_rate", "learning_rate_end",
                "sigma", "sigma_end", "learning_rate_schedule", "sigma_schedule", "neighborhood", "topology",
-               "toroidal", "distance", "init", "strict", "dtype", "n_jobs", "callbacks", "early_stopping", "tol",
-               "n_iter_no_change", "random_state", "verbose"]
+               "toroidal", "distance", "feature_weights", "missing", "max_missing", "init", "strict", "dtype",
+               "n_jobs", "callbacks", "early_stopping", "tol", "n_iter_no_change", "random_state", "verbose"]
 
 CUSTOM = dict(n_rows=4, n_cols=4, n_iterations=400, learning_rate=0.3, sigma=1.5,
               neighborhood="gaussian_cutoff", sigma_schedule="linear", topology="hexagonal", toroidal=True,

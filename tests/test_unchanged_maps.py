@@ -147,6 +147,22 @@ def test_maps_are_those_recorded_before_masks(case):
     assert digest(CASES[case]()) == RECORDED[case], f"{case}: not the map fastsom made before issue 13"
 
 
+@pytest.mark.parametrize("algorithm, distance, dtype", [("online", "euclidean", "float64"),
+                                                        ("online", "cosine", "float64"),
+                                                        ("batch", "euclidean", "float32"),
+                                                        ("batch", "manhattan", "float64")])
+def test_missing_ignore_and_unit_weights_change_nothing(algorithm, distance, dtype):
+    pytest.importorskip("threadpoolctl")
+    X = _data(150, 4, 7)
+    params = {"n_rows": 4, "n_cols": 5, "algorithm": algorithm, "n_iterations": 1500, "n_epochs": 4,
+              "distance": distance, "dtype": dtype, "random_state": 0, "callbacks": [lambda info: None]}
+    plain = _fit(X, **params)[1]
+    masked = _fit(X, missing="ignore", feature_weights=np.ones(4), **params)[1]
+    for name, a, b in zip(["weights", "bmu", "distance", "transform", "measures", "umatrix", "history"], plain,
+                          masked, strict=True):
+        np.testing.assert_array_equal(b, a, err_msg=f"{name}: {algorithm}, {distance}, {dtype}")
+
+
 if __name__ == "__main__":  # record: see the module docstring
     json.dump({"platform": platform_key(), "digests": {case: digest(CASES[case]()) for case in sorted(CASES)}},
               sys.stdout, indent=1)

@@ -11,6 +11,11 @@ C-contiguous float32 or float64 of one dtype; ``metric`` a code from
 :data:`fastsom.options.DISTANCES`; ``coords`` and ``geometry`` as
 :func:`fastsom.topology.make_grid` makes them. Results depend only on the
 data, never on the number of threads.
+
+``feature_weights`` ((n_features,) float64, or None) and ``missing`` (X
+may hold NaN, which then marks a missing value) select the masked,
+weighted distance of :mod:`fastsom.missing`. A row with nothing observed
+has no BMU (-1, distance nan) and is left out of the means.
 """
 
 import numpy as np
@@ -56,7 +61,14 @@ def check_map_arrays(X, weights, metric, coords=None, geometry=None):
         raise ValueError("geometry must be a float64 array of shape (4,) (fastsom.topology.make_grid)")
 
 
-def best_two_units(X, weights, metric=EUCLIDEAN):
+def _kernel_weights(feature_weights):
+    return _NO_WEIGHTS if feature_weights is None else np.ascontiguousarray(feature_weights, dtype=np.float64)
+
+
+_NO_WEIGHTS = np.empty(0)
+
+
+def best_two_units(X, weights, metric=EUCLIDEAN, feature_weights=None, missing=False):
     """Best and second-best unit of every sample, with their rank distances.
 
     Rank distances are squared for euclidean, the metric itself otherwise.
@@ -64,8 +76,10 @@ def best_two_units(X, weights, metric=EUCLIDEAN):
     maps rank units by BLAS GEMM against the centred weights, chunk by
     chunk, and re-check a shortlist with direct distances
     (``kernels.bmu.best_two_checked``): the answer is the direct scan's bit
-    for bit, at about the cost of the GEMM. Other
-    metrics compute every distance directly, on all numba threads.
+    for bit, at about the cost of the GEMM; rows with missing values are
+    answered by the masked direct scan. Other metrics, and maps with
+    feature weights, compute every distance directly, on all numba threads
+    (``kernels.bmu.best_two_masked``).
 
     Returns
     -------
@@ -81,6 +95,10 @@ def best_two_units(X, weights, metric=EUCLIDEAN):
     second = np.empty(n_samples, dtype=np.int64)
     dist_bmu = np.empty(n_samples, dtype=np.float64)
     dist_second = np.empty(n_samples, dtype=np.float64)
+    if feature_weights is not None or (missing and (metric != EUCLIDEAN or n_units < 2)):
+        _bmu.best_two_masked(X, weights, metric, _kernel_weights(feature_weights), bool(missing), bmu, dist_bmu,
+                             second, dist_second)
+        return bmu, dist_bmu, second, dist_second
     if metric != EUCLIDEAN or n_units < 2 or n_samples == 0:
         _bmu.best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second)
         return bmu, dist_bmu, second, dist_second
@@ -103,8 +121,8 @@ def best_two_units(X, weights, metric=EUCLIDEAN):
     for lo in range(0, n_samples, chunk):
         hi = min(n_samples, lo + chunk)
         np.matmul(X[lo:hi], centred.T, out=G[:hi - lo])
-        _bmu.best_two_checked(G[:hi - lo], unit_term, unit_norm2, X[lo:hi], weights, bounds, bmu[lo:hi],
-                              dist_bmu[lo:hi], second[lo:hi], dist_second[lo:hi])
+        _bmu.best_two_checked(G[:hi - lo], unit_term, unit_norm2, X[lo:hi], weights, bounds, bool(missing),
+                              bmu[lo:hi], dist_bmu[lo:hi], second[lo:hi], dist_second[lo:hi])
     return bmu, dist_bmu, second, dist_second
 
 
@@ -113,40 +131,50 @@ def to_metric(metric, rank_distances):
     return np.sqrt(rank_distances) if metric == EUCLIDEAN else rank_distances
 
 
-def distances(X, weights, metric=EUCLIDEAN, dtype=None):
+def distances(X, weights, metric=EUCLIDEAN, dtype=None, feature_weights=None, missing=False):
     """Distance of every sample to every unit in the metric, (n_samples, n_units).
 
     In ``dtype`` (float32 or float64), by default that of the weights: each
     distance is computed in float64 and rounded once into the result (for
     euclidean, its square, then the square root in place), so a float32 map
-    gets a table half the size and no float64 copy of it.
+    gets a table half the size and no float64 copy of it. Masked rows
+    (missing values, feature weights) get their reported distances,
+    rescaled (:mod:`fastsom.missing`); a row with nothing observed, nan.
     """
     check_map_arrays(X, weights, metric)
     out = np.empty((X.shape[0], weights.shape[0]), dtype=weights.dtype if dtype is None else check_dtype(dtype))
-    _bmu.rank_distances(X, weights, metric, out)
+    _bmu.rank_distances(X, weights, metric, _kernel_weights(feature_weights), bool(missing), out)
     if metric == EUCLIDEAN:
         np.sqrt(out, out=out)  # in place: the result is the only n_samples x n_units array
     return out
 
 
-def quantization_error(X, weights, metric=EUCLIDEAN):
-    """Mean distance, in the metric, from each sample to its BMU's weight vector."""
+def _mean(values):
+    """The mean, nan for no values (every row without a BMU) rather than NumPy's warning."""
+    return float(np.mean(values)) if values.shape[0] else float("nan")
+
+
+def quantization_error(X, weights, metric=EUCLIDEAN, feature_weights=None, missing=False):
+    """Mean distance, in the metric, from each sample to its BMU's weight vector (rows with a BMU)."""
+    bmu, rank, _, _ = best_two_units(X, weights, metric, feature_weights, missing)
     # Rounding can take a cosine distance a hair below 0 (float32 dot products): a distance is >= 0.
-    return float(np.mean(np.maximum(to_metric(metric, best_two_units(X, weights, metric)[1]), 0.0)))
+    return _mean(np.maximum(to_metric(metric, rank[bmu >= 0]), 0.0))
 
 
-def topographic_error(X, weights, coords, geometry, max_d2, metric=EUCLIDEAN):
-    """Share of samples whose two best units are farther apart than ``max_d2`` on the grid."""
+def topographic_error(X, weights, coords, geometry, max_d2, metric=EUCLIDEAN, feature_weights=None, missing=False):
+    """Share of samples whose two best units are farther apart than ``max_d2`` on the grid (rows with a BMU)."""
     check_map_arrays(X, weights, metric, coords, geometry)
     if weights.shape[0] < 2:
         raise ValueError("topographic_error needs a map of at least 2 units; this map has 1")
-    bmu, _, second, _ = best_two_units(X, weights, metric)
+    bmu, _, second, _ = best_two_units(X, weights, metric, feature_weights, missing)
+    matched = bmu >= 0
+    bmu, second = bmu[matched], second[matched]
     not_adjacent = np.empty(bmu.shape[0], dtype=np.bool_)
     _bmu.count_not_adjacent(bmu, second, coords, geometry, float(max_d2), not_adjacent)
-    return float(np.mean(not_adjacent))
+    return _mean(not_adjacent)
 
 
-def distortion(X, weights, coords, geometry, sigma, kind, metric=EUCLIDEAN):
+def distortion(X, weights, coords, geometry, sigma, kind, metric=EUCLIDEAN, feature_weights=None, missing=False):
     """The SOM's energy: mean over samples of sum_u h(bmu, u) d(x, w_u)^2.
 
     ``h`` is the neighbourhood ``kind`` of width ``sigma`` around the
@@ -158,13 +186,14 @@ def distortion(X, weights, coords, geometry, sigma, kind, metric=EUCLIDEAN):
     check_map_arrays(X, weights, metric, coords, geometry)
     if isinstance(kind, bool) or kind not in NEIGHBORHOODS.values():
         raise ValueError(f"kind={kind!r} must be a code of fastsom.options.NEIGHBORHOODS: {NEIGHBORHOODS}")
-    bmu = best_two_units(X, weights, metric)[0]
+    bmu = best_two_units(X, weights, metric, feature_weights, missing)[0]
     terms = np.empty(X.shape[0], dtype=np.float64)
-    _quality.distortion_terms(X, weights, bmu, coords, geometry, float(sigma), kind, metric, terms)
-    return float(np.mean(terms))
+    _quality.distortion_terms(X, weights, bmu, coords, geometry, float(sigma), kind, metric,
+                              _kernel_weights(feature_weights), bool(missing), terms)
+    return _mean(terms[bmu >= 0])
 
 
-def topographic_product(weights, coords, geometry, metric=EUCLIDEAN):
+def topographic_product(weights, coords, geometry, metric=EUCLIDEAN, feature_weights=None):
     """Bauer and Pawelzik's topographic product of a map (needs no data).
 
     Compares, for every unit, the order of the other units by grid distance
@@ -182,7 +211,7 @@ def topographic_product(weights, coords, geometry, metric=EUCLIDEAN):
         raise ValueError("the topographic product needs a map of at least 2 units; this map has 1")
     terms = np.empty(n_units, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        _quality.topographic_product_terms(weights, coords, geometry, metric, terms)
+        _quality.topographic_product_terms(weights, coords, geometry, metric, _kernel_weights(feature_weights), terms)
     total = float(np.sum(terms))
     return total / (n_units * (n_units - 1)) if np.isfinite(total) else float("nan")
 

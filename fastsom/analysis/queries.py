@@ -25,6 +25,10 @@ from . import metrics, regions, summaries
 class MapQueries:
     """Queries of a fitted map; mixed into :class:`fastsom.SOM`."""
 
+    def _masks(self):
+        """The fitted map's feature weights and missing-value rule, as the metrics take them (keywords)."""
+        return {"feature_weights": self.settings_.feature_weights, "missing": self.settings_.ignores_missing}
+
     @_threads.within_n_jobs
     def predict(self, X, return_distance=False):
         """Best matching unit of each sample.
@@ -47,7 +51,7 @@ class MapQueries:
         if is_chunked(X):  # dask arrays of the same shapes, computed lazily
             return self._on_chunks(X).predict(return_distance)
         X = self._check_X_fitted(X)
-        bmu, rank_distance = metrics.best_two_units(X, self._weights, self.settings_.metric)[:2]
+        bmu, rank_distance = metrics.best_two_units(X, self._weights, self.settings_.metric, **self._masks())[:2]
         return (bmu, metrics.to_metric(self.settings_.metric, rank_distance)) if return_distance else bmu
 
     @_threads.within_n_jobs
@@ -72,7 +76,7 @@ class MapQueries:
         if is_chunked(X):
             return self._on_chunks(X).transform(dtype)
         X = self._check_X_fitted(X)
-        return metrics.distances(X, self._weights, self.settings_.metric, dtype)
+        return metrics.distances(X, self._weights, self.settings_.metric, dtype, **self._masks())
 
     @_threads.within_n_jobs
     def quantization_error(self, X):
@@ -80,7 +84,7 @@ class MapQueries:
         if is_chunked(X):
             return self._on_chunks(X).mean(metrics.quantization_error, self.settings_.metric)
         X = self._check_X_fitted(X)
-        return metrics.quantization_error(X, self._weights, self.settings_.metric)
+        return metrics.quantization_error(X, self._weights, self.settings_.metric, **self._masks())
 
     def score(self, X, y=None):
         """Minus the quantization error (higher is better, as scikit-learn's scorers expect)."""
@@ -110,7 +114,8 @@ class MapQueries:
             return self._on_chunks(X).mean(metrics.topographic_error, *self.settings_.grid, max_d2,
                                            self.settings_.metric)
         X = self._check_X_fitted(X)
-        return metrics.topographic_error(X, self._weights, *self.settings_.grid, max_d2, self.settings_.metric)
+        return metrics.topographic_error(X, self._weights, *self.settings_.grid, max_d2, self.settings_.metric,
+                                         **self._masks())
 
     @_threads.within_n_jobs
     def distortion(self, X, sigma=None, neighborhood=None):
@@ -138,7 +143,7 @@ class MapQueries:
         if is_chunked(X):
             return self._on_chunks(X).mean(metrics.distortion, *settings.grid, sigma, kind, settings.metric)
         X = self._check_X_fitted(X)
-        return metrics.distortion(X, self._weights, *settings.grid, sigma, kind, settings.metric)
+        return metrics.distortion(X, self._weights, *settings.grid, sigma, kind, settings.metric, **self._masks())
 
     @_threads.within_n_jobs
     def topographic_product(self):
@@ -150,7 +155,8 @@ class MapQueries:
         :func:`fastsom.analysis.metrics.topographic_product`.
         """
         self._check_fitted()
-        return metrics.topographic_product(self._weights, *self.settings_.grid, self.settings_.metric)
+        return metrics.topographic_product(self._weights, *self.settings_.grid, self.settings_.metric,
+                                           self.settings_.feature_weights)
 
     # ----------------------------------------------------------- summaries
 
@@ -164,7 +170,8 @@ class MapQueries:
         self._check_fitted()
         settings = self.settings_
         return summaries.umatrix(self._weights, settings.n_rows, settings.n_cols, settings.topology,
-                                 settings.toroidal, settings.metric, settings.adjacency(connectivity)[0])
+                                 settings.toroidal, settings.metric, settings.adjacency(connectivity)[0],
+                                 settings.feature_weights)
 
     def hit_counts(self, X):
         """Number of samples of X each unit wins, (n_rows, n_cols) int64."""

@@ -16,7 +16,8 @@ from ..kernels import quality as _quality
 from ..kernels.distances import EUCLIDEAN
 
 
-def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, metric=EUCLIDEAN, connectivity=None):
+def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, metric=EUCLIDEAN, connectivity=None,
+            feature_weights=None):
     """Mean distance, in the map's metric, from each unit to its grid neighbours.
 
     Neighbours as :func:`fastsom.topology.neighbors` finds them (8 on
@@ -28,6 +29,8 @@ def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, met
     Parameters
     ----------
     weights : ndarray (n_units, n_features)
+    feature_weights : ndarray (n_features,) float64 or None
+        The map's feature weights, if any: distances weigh each feature's term.
 
     Returns
     -------
@@ -35,7 +38,8 @@ def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, met
     """
     table = _topology.neighbors(n_rows, n_cols, topology, toroidal, connectivity)
     out = np.empty(n_rows * n_cols, dtype=np.float64)
-    _quality.neighbor_distances(weights, np.ascontiguousarray(table, dtype=np.int64), metric, out)
+    _quality.neighbor_distances(weights, np.ascontiguousarray(table, dtype=np.int64), metric,
+                                np.empty(0) if feature_weights is None else feature_weights, out)
     return out.reshape(n_rows, n_cols)
 
 
@@ -91,16 +95,18 @@ def umatrix_cells(weights, n_rows, n_cols, topology="rectangular", metric=EUCLID
 
 
 def hit_counts(bmu, n_rows, n_cols):
-    """How many samples each unit wins (the activation response), (n_rows, n_cols) int64."""
-    return np.bincount(bmu, minlength=n_rows * n_cols).reshape(n_rows, n_cols)
+    """How many samples each unit wins (the activation response), (n_rows, n_cols) int64; BMU -1 counts nowhere."""
+    return np.bincount(bmu[bmu >= 0], minlength=n_rows * n_cols).reshape(n_rows, n_cols)
 
 
 def win_map(bmu, n_cols):
     """Indices of the samples each unit wins: ``{(row, col): int64 array}``, hit units only.
 
-    Indices are in increasing order (the order of the samples).
+    Indices are in increasing order (the order of the samples). Samples
+    without a BMU (-1: nothing observed) are in no unit.
     """
     order = np.argsort(bmu, kind="stable")
+    order = order[bmu[order] >= 0]
     units, starts = np.unique(bmu[order], return_index=True)
     groups = np.split(order, starts[1:])
     return {tuple(int(v) for v in divmod(int(unit), n_cols)): group for unit, group in zip(units, groups, strict=True)}
@@ -119,10 +125,11 @@ class LabelCounts(NamedTuple):
 
 
 def label_counts(bmu, labels, n_rows, n_cols):
-    """Count, per unit, the samples of each label. Returns a :class:`LabelCounts`."""
+    """Count, per unit, the samples of each label (none for BMU -1). Returns a :class:`LabelCounts`."""
     classes, codes = np.unique(np.asarray(labels), return_inverse=True)
     counts = np.zeros((n_rows * n_cols, len(classes)), dtype=np.int64)
-    np.add.at(counts, (bmu, codes.ravel()), 1)
+    matched = bmu >= 0
+    np.add.at(counts, (bmu[matched], codes.ravel()[matched]), 1)
     return LabelCounts(classes, counts.reshape(n_rows, n_cols, len(classes)))
 
 

@@ -34,8 +34,8 @@ def fingerprint(X):
 
 
 def _comparable(params):
-    """Parameters as a checkpoint's JSON holds them (NumPy scalars as numbers), without the free ones."""
-    return {name: (value.item() if isinstance(value, np.generic) else value) for name, value in params.items()
+    """Parameters as a checkpoint's JSON holds them (:func:`fastsom.io.model.storable`), without the free ones."""
+    return {name: model_file.storable(value) for name, value in params.items()
             if name not in _FREE and name != "callbacks"}
 
 

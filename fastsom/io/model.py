@@ -59,6 +59,20 @@ def jsonable(value):
     return True
 
 
+def storable(value):
+    """A parameter's value as a model file stores it: NumPy scalars as numbers, 1-D numeric arrays as lists.
+
+    So ``feature_weights`` given as an array is kept (its numbers, exactly:
+    JSON writes floats with every digit of their shortest repr); an ``init``
+    array (3-D) is not, see :func:`save`.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "biuf":
+        return value.tolist()
+    return value
+
+
 def save(som, path, extra=None):
     """Write a fitted ``SOM`` to ``path`` (``.npz``); see the module docstring for the format.
 
@@ -76,8 +90,7 @@ def save(som, path, extra=None):
     for name, value in som.settings_.params.items():
         if name in _NOT_STORED:
             continue
-        if isinstance(value, np.generic):  # NumPy scalars (GridSearchCV's grids) are stored as numbers
-            value = value.item()
+        value = storable(value)  # NumPy scalars (GridSearchCV's grids) as numbers, feature_weights as a list
         if jsonable(value):
             params[name] = value
         else:

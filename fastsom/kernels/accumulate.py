@@ -38,8 +38,8 @@ import math
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange
-from .bmu import LANES, TASK_ROWS, best_two_lanes, nearest_two
-from .distances import COSINE, to_metric
+from .bmu import LANES, TASK_ROWS, best_two_lanes, top_two_of_row
+from .distances import COSINE, EUCLIDEAN, kernel_weights, reported_scale, to_metric
 from .grid import grid_d2
 
 
@@ -91,7 +91,7 @@ def best_two_gemm(G, unit_term, metric, coords, geometry, max_d2, bmus, score, f
 
 
 @parallel_jit
-def best_two_direct(X, weights, metric, coords, geometry, max_d2, bmus, dist, far):
+def best_two_direct(X, weights, metric, coords, geometry, max_d2, feature_weights, missing, bmus, dist, far):
     """Best and second-best unit of each sample, distances computed term by term.
 
     For the metrics without a GEMM form (manhattan, chebyshev); any metric
@@ -100,36 +100,48 @@ def best_two_direct(X, weights, metric, coords, geometry, max_d2, bmus, dist, fa
     X        IN  (m, n_features), the chunk's samples, dtype of weights
     weights  IN  (n_units, n_features)
     metric   IN  int, a code from kernels.distances
-    coords, geometry, max_d2, bmus, dist, far: as :func:`best_two_gemm`
+    feature_weights IN (n_features,) float64, or length 0: none
+    missing  IN  bool, X may hold NaN (missing values)
+    coords, geometry, max_d2, bmus, dist, far: as :func:`best_two_gemm`;
+    a row with nothing observed gets BMU -1 (and is left out of the sums)
+
+    Masked rows (feature weights, NaN) are matched by
+    ``kernels.bmu.masked_top_two``, their distances reported rescaled.
     """
     m = X.shape[0]
+    mu, weighted, total = kernel_weights(feature_weights, X.shape[1])
     n_tasks = (m + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
         for i in range(t * TASK_ROWS, min(m, (t + 1) * TASK_ROWS)):
-            best_s, best_u, _, next_u = nearest_two(weights, X[i], metric)
+            best_s, best_u, _, next_u = top_two_of_row(weights, X[i], metric, mu, total, weighted, missing)
             bmus[i] = best_u
             dist[i] = to_metric(metric, best_s)
             far[i] = _far(coords, geometry, max_d2, best_u, next_u)
 
 
 @inline_jit
-def _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges):
+def _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges, missing):
     """Add a chunk's samples to their BMUs' sums and counts, and its errors to the totals.
 
     X        IN    (m, n_features), the chunk's samples
-    bmus     IN    (m,) int64
+    bmus     IN    (m,) int64; -1: a row with nothing observed, left out
     dist     IN    (m,) float64, each sample's distance to its BMU
     far      IN    (m,) uint8, 1 where the two best units are not adjacent
     stats    INOUT (n_units, n_columns) float64, n_columns >= n_features + 1:
                    sums in columns :n_features, count in column n_features;
+                   with ``missing``, column n_features + 1 + k counts the
+                   samples missing feature k (``training.batch`` turns the
+                   counts into observed counts before smoothing);
                    any further columns are padding and stay untouched
     totals   INOUT (2,) float64: [sum of dist, number of far samples]
     n_ranges IN    int, column ranges accumulated in parallel (1 = serial)
+    missing  IN    bool, X may hold NaN: a missing value adds nothing to the
+                   sums and one to its feature's missing count
 
-    Each thread owns a range of columns and walks all samples in order, so
-    every element of ``stats`` receives its samples in sample order: the sums
-    are bit for bit those of a serial loop, for any ``n_ranges`` and any
-    chunking of the samples.
+    Each thread owns a range of columns (a feature's sum and missing count
+    together) and walks all samples in order, so every element of ``stats``
+    receives its samples in sample order: the sums are bit for bit those of
+    a serial loop, for any ``n_ranges`` and any chunking of the samples.
     """
     m, n_features = X.shape
     n_columns = n_features + 1
@@ -139,15 +151,26 @@ def _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges):
         top = min(hi, n_features)
         for i in range(m):
             b = bmus[i]
-            for k in range(lo, top):
-                stats[b, k] += X[i, k]
+            if b < 0:
+                continue
+            if missing:
+                for k in range(lo, top):
+                    value = X[i, k]
+                    if value == value:
+                        stats[b, k] += value
+                    else:
+                        stats[b, n_columns + k] += 1.0
+            else:
+                for k in range(lo, top):
+                    stats[b, k] += X[i, k]
             if hi == n_columns:
                 stats[b, n_features] += 1.0
     qe = totals[0]
     n_far = totals[1]
     for i in range(m):
-        qe += dist[i]
-        n_far += far[i]
+        if bmus[i] >= 0:
+            qe += dist[i]
+            n_far += far[i]
     totals[0] = qe
     totals[1] = n_far
 
@@ -185,26 +208,136 @@ def accumulate_gemm(X, bmus, score, far, metric, stats, totals):
     totals[1] = n_far
 
 
+@fast_jit
+def best_two_gemm_masked(G1, G2, metric, coords, geometry, max_d2, bmus, score, far):
+    """:func:`best_two_gemm` for rows with missing values, from their two GEMMs.
+
+    G1   IN  (r, n_units), ``X0 @ (mu w).T``: the rows with NaN as 0, the
+             codebook times the feature weights mu (ones if none)
+    G2   IN  (r, n_units), ``K @ (mu w^2).T``: K the rows' observed mask (1/0)
+    bmus, score, far OUT (r,): as :func:`best_two_gemm`
+
+    SOM Toolbox's matrix form (som_bmus.m) of the masked distance: for a
+    row x with observed mask k, ``sum_d mu_d k_d (x_d - w_d)^2 = G2[u] - 2
+    G1[u] + sum_d mu_d k_d x_d^2``, so a unit's score is ``G2[u] - 2
+    G1[u]`` and :func:`best_two_lanes` ranks it with ``G2``'s row as the
+    unit term. Cosine: ``-G1[u] / sqrt(G2[u])``, the norm of the unit over
+    the row's observed features.
+    """
+    cosine = metric == COSINE
+    n_units = G1.shape[1]
+    lane_s = np.empty(LANES)
+    lane_u = np.empty(LANES, dtype=np.int64)
+    unit_term = np.empty(n_units)
+    for j in range(G1.shape[0]):
+        for u in range(n_units):
+            norm2 = np.float64(G2[j, u])
+            if cosine:
+                unit_term[u] = 1.0 / math.sqrt(norm2) if norm2 > 0.0 else 0.0
+            else:
+                unit_term[u] = norm2
+        best_u, best_s, next_u = best_two_lanes(G1, unit_term, cosine, j, lane_s, lane_u)
+        score[j] = best_s
+        bmus[j] = best_u
+        far[j] = _far(coords, geometry, max_d2, best_u, next_u)
+
+
+@fast_jit
+def accumulate_gemm_masked(X, bmus, score, far, metric, feature_weights, incomplete, stats, totals):
+    """:func:`accumulate_gemm` with feature weights or rows with missing values (NaN).
+
+    feature_weights IN (n_features,) float64, or length 0: none
+    incomplete      IN (m,) uint8, 1 where the chunk's row holds NaN; or
+                       length 0: no row does
+    stats           INOUT as :func:`_accumulate_body` with ``missing``
+                    (missing counts from column n_features + 1) when X has
+                    NaN, else (n_units, n_features + 1)
+
+    Sums and counts as :func:`_accumulate_body`: a missing value adds
+    nothing to its feature's sum and one to its missing count. The scores
+    become distances with the row's weighted norm over its observed
+    features, ``sum_d mu_d k_d x_d^2``, and, for an incomplete row, the
+    reported rescaling (``distances.reported_scale``). A row with nothing
+    observed of weight > 0 is left out (its BMU set to -1).
+    """
+    m, n_features = X.shape
+    mu, weighted, total = kernel_weights(feature_weights, n_features)
+    cosine = metric == COSINE
+    flagged = incomplete.shape[0] > 0
+    qe = totals[0]
+    n_far = totals[1]
+    for i in range(m):
+        b = bmus[i]
+        norm2 = 0.0
+        observed = 0.0
+        if flagged and incomplete[i] != 0:
+            for k in range(n_features):
+                a = np.float64(X[i, k])
+                if a == a:
+                    observed += mu[k]
+                    norm2 += mu[k] * (a * a)
+            if observed <= 0.0:
+                bmus[i] = -1
+                continue
+            for k in range(n_features):
+                value = X[i, k]
+                if value == value:
+                    stats[b, k] += value
+                else:
+                    stats[b, n_features + 1 + k] += 1.0
+        elif weighted:
+            for k in range(n_features):
+                stats[b, k] += X[i, k]
+                a = np.float64(X[i, k])
+                norm2 += mu[k] * (a * a)
+            observed = total
+        else:  # a complete row of an unweighted map: accumulate_gemm's loop
+            for k in range(n_features):
+                stats[b, k] += X[i, k]
+                a = np.float64(X[i, k])
+                norm2 += a * a
+            observed = total
+        stats[b, n_features] += 1.0
+        if cosine:
+            x_norm = math.sqrt(norm2)
+            qe += 1.0 + score[i] / x_norm if x_norm > 0.0 else 1.0
+        else:
+            qe += math.sqrt(max(0.0, reported_scale(EUCLIDEAN, total, observed) * (norm2 + score[i])))
+        n_far += far[i]
+    totals[0] = qe
+    totals[1] = n_far
+
+
 @parallel_jit
-def accumulate_parallel(X, bmus, dist, far, stats, totals, n_ranges):
+def accumulate_parallel(X, bmus, dist, far, stats, totals, n_ranges, missing):
     """:func:`_accumulate_body` over ``n_ranges`` column ranges in parallel; bit for bit the serial result.
 
     ``n_ranges`` is passed in (normally ``numba.get_num_threads()``): calling
     that inside the kernel makes numba refuse to cache it.
     """
-    _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges)
+    _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges, missing)
 
 
 @fast_jit
 def divide(smoothed, weights, new_weights):
     """New weights: smoothed sums over smoothed counts, or the old vector where the count is 0.
 
-    smoothed    IN  (n_units, n_columns) float64, ``H @ stats``
+    smoothed    IN  (n_units, n_columns) float64, ``H @ stats``; with
+                    ``n_columns == 2 n_features + 1`` (data with missing
+                    values) each feature k has its own count, column
+                    ``n_features + 1 + k`` (SOM Toolbox's per-feature
+                    denominator), and keeps its old value where that is 0
     weights     IN  (n_units, n_features), the weights before the epoch
     new_weights OUT (n_units, n_features), dtype of weights
     """
     n_units, n_features = weights.shape
     real = weights.dtype.type
+    if smoothed.shape[1] == 2 * n_features + 1:
+        for u in range(n_units):
+            for k in range(n_features):
+                den = smoothed[u, n_features + 1 + k]
+                new_weights[u, k] = real(smoothed[u, k] / den) if den != 0.0 else weights[u, k]
+        return
     for u in range(n_units):
         den = smoothed[u, n_features]
         if den != 0.0:

@@ -34,8 +34,20 @@ are the same for any number of threads.
 
 import numpy as np
 
-from .._jit import fast_jit, inline_jit, parallel_jit, prange
-from .distances import COSINE, EUCLIDEAN, row_distance, vector_norm
+from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
+from .distances import (
+    COSINE,
+    EUCLIDEAN,
+    has_missing,
+    kernel_weights,
+    masked_distance,
+    masked_distances,
+    masked_norm,
+    observed_weight,
+    reported_scale,
+    row_distance,
+    vector_norm,
+)
 from .grid import grid_d2
 
 #: Rows per parallel task in every kernel over samples (or units): the
@@ -130,6 +142,52 @@ def nearest_two(weights, x, metric):
     return settle(True, best_d, best_u, second_d, second_u, 0, weights.shape[0])
 
 
+@strict_jit
+def masked_top_two(weights, x, metric, mu, total):
+    """:func:`nearest_two` for a masked row (missing values, feature weights): the same scan and rule.
+
+    weights IN (n_units, n_features)
+    x       IN (n_features,), NaN where missing
+    metric  IN int, a code from kernels.distances
+    mu      IN (n_features,) float64, the feature weights (ones: none)
+    total   IN float, the sum of mu (``distances.total_weight``)
+
+    Units are ranked by :func:`fastsom.kernels.distances.masked_distance`
+    with :func:`keep` and :func:`settle`, as :func:`nearest_two` ranks
+    plain distances (SOM Toolbox's BMU: not rescaled, which would not
+    change the order). Returns (best distance, best unit, second distance,
+    second unit), the distances *reported*, i.e. rescaled
+    (``distances.reported_scale``); (nan, -1, nan, -1) for a row with no
+    observed feature of weight > 0, which has no BMU.
+
+    Not inlined: compiled once per dtype in exact IEEE arithmetic, and
+    called by every kernel that meets a masked row (queries, batch,
+    online), so the kernels of maps without masks compile no more code.
+    """
+    observed = observed_weight(x, mu)
+    if observed == 0.0:
+        return np.nan, -1, np.nan, -1
+    x_norm = masked_norm(x, mu) if metric == COSINE else 0.0
+    best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
+    for u in range(weights.shape[0]):
+        d = masked_distance(metric, weights, u, x, x_norm, mu)
+        best_d, best_u, second_d, second_u = keep(True, best_d, best_u, second_d, second_u, d, u)
+    best_d, best_u, second_d, second_u = settle(True, best_d, best_u, second_d, second_u, 0, weights.shape[0])
+    scale = reported_scale(metric, total, observed)
+    return np.float64(best_d) * scale, best_u, np.float64(second_d) * scale, second_u
+
+
+@inline_jit
+def top_two_of_row(weights, x, metric, mu, total, weighted, missing):
+    """Row x's top two: :func:`masked_top_two` if the map is weighted or x holds NaN, else :func:`nearest_two`.
+
+    ``missing``: X may hold NaN (else x is not scanned for it).
+    """
+    if weighted or (missing and has_missing(x)):
+        return masked_top_two(weights, x, metric, mu, total)
+    return nearest_two(weights, x, metric)
+
+
 @parallel_jit
 def squared_norms(A, out):
     """Squared euclidean norm of every row, in float64.
@@ -148,6 +206,31 @@ def squared_norms(A, out):
             out[i] = acc
 
 
+
+
+@parallel_jit
+def best_two_masked(X, weights, metric, feature_weights, missing, bmu, dist_bmu, second, dist_second):
+    """:func:`best_two_units` on a map with feature weights or data with missing values (NaN).
+
+    feature_weights IN (n_features,) float64, or length 0: none
+    missing         IN bool, X may hold NaN
+    the others      as :func:`best_two_units`; a row with nothing observed
+                    (no feature of weight > 0) gets -1 and nan
+
+    Rows that are complete on a map without feature weights take the plain
+    scan (:func:`nearest_two`): the same bits as :func:`best_two_units`.
+    Distances of masked rows are reported rescaled (``reported_scale``).
+    """
+    n_samples = X.shape[0]
+    mu, weighted, total = kernel_weights(feature_weights, weights.shape[1])
+    n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
+    for t in prange(n_tasks):
+        for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
+            best_d, best, next_d, next_u = top_two_of_row(weights, X[i], metric, mu, total, weighted, missing)
+            bmu[i] = best
+            dist_bmu[i] = best_d
+            second[i] = next_u
+            dist_second[i] = next_d
 
 
 @inline_jit
@@ -330,7 +413,7 @@ def _shortlist_threshold(bounds, next_s, next_norm2, best_d, next_d):
 
 
 @fast_jit
-def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, bmu, dist_bmu, second, dist_second):
+def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, missing, bmu, dist_bmu, second, dist_second):
     """Euclidean BMU queries from GEMM products, equal to :func:`best_two_units` bit for bit.
 
     G           IN  (m, n_units), ``X @ (weights - c).T`` in the weights' dtype,
@@ -340,6 +423,9 @@ def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, bmu, dist_bmu
     X           IN  (m, n_features), the chunk's samples
     weights     IN  (n_units, n_features)
     bounds      IN  (6,) float64, :func:`gemm_error_bounds`
+    missing     IN  bool, X may hold NaN: rows that do are answered by the
+                    masked scan (:func:`masked_top_two`; their products are
+                    not used)
     bmu, dist_bmu, second, dist_second OUT (m,): as :func:`best_two_units`
 
     The GEMM ranks every unit cheaply (:func:`best_two_lanes`), but its
@@ -362,8 +448,13 @@ def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, bmu, dist_bmu
     lane_s = np.empty(LANES)
     lane_u = np.empty(LANES, dtype=np.int64)
     shortlist = np.empty(n_units, dtype=np.int64)
+    mu = np.ones(weights.shape[1])
     for i in range(m):
         x = X[i]
+        if missing and has_missing(x):  # unweighted maps only come here: weights 1
+            dist_bmu[i], bmu[i], dist_second[i], second[i] = masked_top_two(weights, x, EUCLIDEAN, mu,
+                                                                            float(weights.shape[1]))
+            continue
         best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
         p, _, q = best_two_lanes(G, unit_term, False, i, lane_s, lane_u)
         if q >= 0:
@@ -396,23 +487,32 @@ def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, bmu, dist_bmu
 
 
 @parallel_jit
-def rank_distances(X, weights, metric, out):
+def rank_distances(X, weights, metric, feature_weights, missing, out):
     """Rank distance of every sample to every unit (squared for euclidean).
 
-    X       IN  (n_samples, n_features)
-    weights IN  (n_units, n_features)
-    metric  IN  int, a code from kernels.distances
-    out     OUT (n_samples, n_units), float32 or float64 (each value rounded once)
+    X               IN  (n_samples, n_features)
+    weights         IN  (n_units, n_features)
+    metric          IN  int, a code from kernels.distances
+    feature_weights IN  (n_features,) float64, or length 0: none
+    missing         IN  bool, X may hold NaN
+    out             OUT (n_samples, n_units), float32 or float64 (each value
+                        rounded once); masked rows (feature weights, NaN)
+                        rescaled as :func:`masked_top_two` reports them, nan
+                        for a row with nothing observed
     """
     n_samples = X.shape[0]
     n_units = weights.shape[0]
+    mu, weighted, total = kernel_weights(feature_weights, weights.shape[1])
     n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
         for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
             x = X[i]
-            x_norm = vector_norm(x)
-            for u in range(n_units):
-                out[i, u] = row_distance(metric, weights, u, x, x_norm)
+            if weighted or (missing and has_missing(x)):
+                masked_distances(weights, x, metric, mu, total, out[i])
+            else:
+                x_norm = vector_norm(x)
+                for u in range(n_units):
+                    out[i, u] = row_distance(metric, weights, u, x, x_norm)
 
 
 @fast_jit

@@ -21,7 +21,9 @@ features, so every metric keeps a tight (vectorisable) inner loop.
 
 import math
 
-from .._jit import inline_jit
+import numpy as np
+
+from .._jit import inline_jit, strict_jit
 
 EUCLIDEAN = 0
 COSINE = 1
@@ -123,3 +125,162 @@ def to_metric(metric, rank_distance):
     if metric == EUCLIDEAN:
         return math.sqrt(rank_distance)
     return rank_distance
+
+
+# ---------------------------------------------------------------------------
+# Missing values and feature weights: one masked, weighted distance
+# ---------------------------------------------------------------------------
+#
+# A row may hold NaN (a missing value) and each feature has a weight mu_d >= 0
+# (1 on maps without feature weights). The *rank* distance of a masked row
+# sums (or maxes) over its observed features only, each term times its
+# weight (SOM Toolbox, som_bmus.m):
+#
+#   euclidean  sum mu_d (w_d - y_d)^2          manhattan  sum mu_d |w_d - y_d|
+#   chebyshev  max mu_d |w_d - y_d|            cosine     1 - <w, y> / (|w| |y|),
+#                                                         <a, b> = sum mu_d a_d b_d
+#
+# The *reported* distance of euclidean and manhattan (transform, predict,
+# quantization errors) is rescaled by total weight / observed weight
+# (:func:`reported_scale`), as kohonen and scikit-learn's
+# nan_euclidean_distances do, so a row with missing values is not "closer";
+# the factor is the same for every unit, so the BMU does not change.
+# Chebyshev and cosine are not sums of per-feature terms and are not rescaled.
+# ``reference.masked`` is the literal version. Complete rows of maps without
+# feature weights never come here: they keep the plain helpers above.
+
+
+@inline_jit
+def has_missing(y):
+    """True when vector y holds a NaN."""
+    for k in range(y.shape[0]):
+        if y[k] != y[k]:
+            return True
+    return False
+
+
+@inline_jit
+def kernel_weights(feature_weights, n_features):
+    """(mu, whether the map is weighted, sum of mu) from a kernel's ``feature_weights``.
+
+    ``feature_weights`` is (n_features,) float64, or length 0 for a map without
+    feature weights: mu is then all ones (masked rows of such maps, rows with
+    missing values, weigh every feature 1).
+    """
+    mu = np.ones(n_features) if feature_weights.shape[0] == 0 else feature_weights
+    return mu, feature_weights.shape[0] > 0, total_weight(mu)
+
+
+@inline_jit
+def masked_distance(metric, weights, u, y, y_norm, mu):
+    """Rank distance between row u of ``weights`` and y over y's observed features, weighted by mu.
+
+    ``y_norm`` is :func:`masked_norm` (cosine only). A row with no observed
+    feature is at distance 0 from every unit (cosine: 1): callers check
+    :func:`observed_weight` first.
+    """
+    n_features = weights.shape[1]
+    acc = weights.dtype.type(0.0)
+    if metric == EUCLIDEAN:
+        for k in range(n_features):
+            if y[k] == y[k]:
+                d = weights[u, k] - y[k]
+                acc += mu[k] * (d * d)
+        return acc
+    if metric == MANHATTAN:
+        for k in range(n_features):
+            if y[k] == y[k]:
+                acc += mu[k] * abs(weights[u, k] - y[k])
+        return acc
+    if metric == CHEBYSHEV:
+        for k in range(n_features):
+            if y[k] == y[k]:
+                acc = max(acc, mu[k] * abs(weights[u, k] - y[k]))
+        return acc
+    norm2 = weights.dtype.type(0.0)
+    for k in range(n_features):
+        if y[k] == y[k]:
+            acc += mu[k] * (weights[u, k] * y[k])
+            norm2 += mu[k] * (weights[u, k] * weights[u, k])
+    return _cosine(acc, norm2, y_norm)
+
+
+@inline_jit
+def masked_norm(y, mu):
+    """sqrt(sum mu_d y_d^2) over the observed features of y: |y| for the masked cosine distance."""
+    acc = 0.0
+    for k in range(y.shape[0]):
+        if y[k] == y[k]:
+            acc += mu[k] * (y[k] * y[k])
+    return math.sqrt(acc)
+
+
+@inline_jit
+def observed_weight(y, mu):
+    """sum of mu_d over the observed features of y, in float64 (0: nothing to match on)."""
+    acc = 0.0
+    for k in range(y.shape[0]):
+        if y[k] == y[k]:
+            acc += mu[k]
+    return acc
+
+
+@inline_jit
+def total_weight(mu):
+    """sum of mu_d, in float64, in the order :func:`observed_weight` adds them (a complete row gets exactly 1)."""
+    acc = 0.0
+    for k in range(mu.shape[0]):
+        acc += mu[k]
+    return acc
+
+
+@inline_jit
+def reported_scale(metric, total, observed):
+    """Factor from a masked row's rank distance to the reported one: total / observed weight, or 1.
+
+    Euclidean (on the squared distance) and manhattan only; see the notes
+    above :func:`has_missing`. nan when nothing is observed (such a row has
+    no distance).
+    """
+    if observed <= 0.0:
+        return np.nan
+    if metric == EUCLIDEAN or metric == MANHATTAN:
+        return total / observed
+    return 1.0
+
+
+@inline_jit
+def update_row_observed(weights, u, f, x):
+    """w_u += f (x - w_u) on x's observed features only: missing values move nothing (som_seqtrain.m)."""
+    for k in range(weights.shape[1]):
+        if x[k] == x[k]:
+            weights[u, k] = weights[u, k] + f * (x[k] - weights[u, k])
+
+
+@strict_jit
+def masked_distances(weights, x, metric, mu, total, out):
+    """``out[u]``: masked row x's distance to every unit as reported (rank form, rescaled); nan if none observed.
+
+    weights IN (n_units, n_features); x IN (n_features,), NaN where missing;
+    mu IN (n_features,) float64, the feature weights (ones: none); total IN
+    their sum; out OUT (n_units,) float32 or float64.
+
+    Not inlined: compiled once per dtype in exact IEEE arithmetic and
+    called by the kernels that meet a masked row (``bmu.rank_distances``,
+    ``quality``), so the kernels of maps without masks compile no more code.
+    """
+    scale = reported_scale(metric, total, observed_weight(x, mu))
+    x_norm = masked_norm(x, mu) if metric == COSINE else 0.0
+    for u in range(weights.shape[0]):
+        out[u] = np.float64(masked_distance(metric, weights, u, x, x_norm, mu)) * scale
+
+
+@strict_jit
+def weighted_unit_distance(metric, weights, u, v, mu):
+    """The metric's distance between units u and v with feature weights mu (U-matrix, topographic product).
+
+    Outlined, as :func:`masked_distances`.
+    """
+    y = weights[v]
+    y_norm = masked_norm(y, mu) if metric == COSINE else 0.0
+    return to_metric(metric, np.float64(masked_distance(metric, weights, u, y, y_norm, mu)))

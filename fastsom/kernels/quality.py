@@ -21,31 +21,51 @@ import numpy as np
 
 from .._jit import parallel_jit, prange
 from .bmu import TASK_ROWS
-from .distances import row_distance, to_metric, vector_norm
+from .distances import (
+    has_missing,
+    kernel_weights,
+    masked_distances,
+    row_distance,
+    to_metric,
+    vector_norm,
+    weighted_unit_distance,
+)
 from .grid import position_d2
 from .neighborhoods import neighborhood
 
 
 @parallel_jit
-def distortion_terms(X, weights, bmu, coords, geometry, sigma, kind, metric, out):
+def distortion_terms(X, weights, bmu, coords, geometry, sigma, kind, metric, feature_weights, missing, out):
     """sum_u h(d_grid(bmu_i, u), sigma) * d(x_i, w_u)^2 for every sample i.
 
     X        IN  (n_samples, n_features)
     weights  IN  (n_units, n_features)
-    bmu      IN  (n_samples,) int64, each sample's best matching unit
+    bmu      IN  (n_samples,) int64, each sample's best matching unit; -1:
+                 none (a row with nothing observed), whose term is nan
     coords   IN  (n_units, 2), geometry IN (4,): see kernels.grid
     sigma    IN  float, the neighbourhood's width
     kind     IN  int, a code from kernels.neighborhoods
     metric   IN  int, a code from kernels.distances
+    feature_weights IN (n_features,) float64, or length 0: none
+    missing  IN  bool, X may hold NaN; masked rows (NaN, feature weights)
+                 use their reported distances (``distances.masked_distances``)
     out      OUT (n_samples,) float64
     """
     n_samples = X.shape[0]
     n_units = weights.shape[0]
+    mu, weighted, mu_total = kernel_weights(feature_weights, X.shape[1])
     period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
     n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
+        masked_d = np.empty(n_units)  # a task's scratch, for its masked rows
         for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
+            if bmu[i] < 0:
+                out[i] = np.nan
+                continue
             x = X[i]
+            masked = weighted or (missing and has_missing(x))
+            if masked:
+                masked_distances(weights, x, metric, mu, mu_total, masked_d)
             x_norm = vector_norm(x)
             br, bc = coords[bmu[i], 0], coords[bmu[i], 1]
             total = 0.0
@@ -53,13 +73,14 @@ def distortion_terms(X, weights, bmu, coords, geometry, sigma, kind, metric, out
                 h = neighborhood(kind, position_d2(br, bc, coords[u, 0], coords[u, 1],
                                                    period_r, period_c, weight_r, weight_c), sigma)
                 if h != 0.0:
-                    d = to_metric(metric, float(row_distance(metric, weights, u, x, x_norm)))
+                    rank = masked_d[u] if masked else float(row_distance(metric, weights, u, x, x_norm))
+                    d = to_metric(metric, rank)
                     total += h * (d * d)
             out[i] = total
 
 
 @parallel_jit
-def topographic_product_terms(weights, coords, geometry, metric, out):
+def topographic_product_terms(weights, coords, geometry, metric, feature_weights, out):
     """Bauer and Pawelzik's log-ratio sum for every unit j.
 
     With n_k^A(j) the k-th nearest unit to j on the grid and n_k^V(j) the
@@ -73,20 +94,25 @@ def topographic_product_terms(weights, coords, geometry, metric, out):
     weights IN  (n_units, n_features)
     coords  IN  (n_units, 2), geometry IN (4,): see kernels.grid
     metric  IN  int, a code from kernels.distances
+    feature_weights IN (n_features,) float64, or length 0: none
     out     OUT (n_units,) float64; inf or nan where a data-space distance
                 to j is 0 (two units with the same weights)
     """
     n_units = weights.shape[0]
+    mu, weighted, mu_total = kernel_weights(feature_weights, weights.shape[1])
     period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
     for j in prange(n_units):
         w = weights[j]
         w_norm = vector_norm(w)
         d_grid = np.empty(n_units)
         d_data = np.empty(n_units)
+        if weighted:
+            masked_distances(weights, w, metric, mu, mu_total, d_data)
         for u in range(n_units):
             d_grid[u] = math.sqrt(position_d2(coords[j, 0], coords[j, 1], coords[u, 0], coords[u, 1],
                                               period_r, period_c, weight_r, weight_c))
-            d_data[u] = to_metric(metric, float(row_distance(metric, weights, u, w, w_norm)))
+            rank = d_data[u] if weighted else float(row_distance(metric, weights, u, w, w_norm))
+            d_data[u] = to_metric(metric, rank)
         # Stable sorts: equal distances keep index order, the documented tie rule.
         by_grid = np.argsort(d_grid, kind="mergesort")
         by_data = np.argsort(d_data, kind="mergesort")
@@ -108,15 +134,17 @@ def topographic_product_terms(weights, coords, geometry, metric, out):
 
 
 @parallel_jit
-def neighbor_distances(weights, neighbors, metric, out):
+def neighbor_distances(weights, neighbors, metric, feature_weights, out):
     """Mean data-space distance from each unit to its grid neighbours.
 
     weights   IN  (n_units, n_features)
     neighbors IN  (n_units, max_neighbors) int64, unit indices, -1 = none
     metric    IN  int, a code from kernels.distances
+    feature_weights IN (n_features,) float64, or length 0: none
     out       OUT (n_units,) float64; nan for a unit without neighbours
     """
     n_units = weights.shape[0]
+    mu, weighted, _ = kernel_weights(feature_weights, weights.shape[1])
     for u in prange(n_units):
         w = weights[u]
         w_norm = vector_norm(w)
@@ -125,6 +153,9 @@ def neighbor_distances(weights, neighbors, metric, out):
         for k in range(neighbors.shape[1]):
             v = neighbors[u, k]
             if v >= 0:
-                total += to_metric(metric, float(row_distance(metric, weights, v, w, w_norm)))
+                if weighted:
+                    total += weighted_unit_distance(metric, weights, v, u, mu)
+                else:
+                    total += to_metric(metric, float(row_distance(metric, weights, v, w, w_norm)))
                 count += 1
         out[u] = total / count if count > 0 else np.nan

@@ -26,29 +26,55 @@ from typing import NamedTuple
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange, strict_jit
-from .bmu import keep, nearest_units, offer
-from .distances import COSINE, EUCLIDEAN, row_distance, to_metric, update_row, update_row_and_distance, vector_norm
+from .bmu import keep, masked_top_two, nearest_units, offer
+from .distances import (
+    COSINE,
+    EUCLIDEAN,
+    kernel_weights,
+    masked_distance,
+    masked_norm,
+    observed_weight,
+    reported_scale,
+    row_distance,
+    to_metric,
+    update_row,
+    update_row_and_distance,
+    update_row_observed,
+    vector_norm,
+)
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
 
+#: ``OnlineState.feature_weights`` of a map without feature weights.
+NO_FEATURE_WEIGHTS = np.empty(0)
+
+#: ``OnlineState.incomplete`` of data without missing values.
+ALL_COMPLETE = np.empty(0, dtype=np.uint8)
+
 
 class OnlineState(NamedTuple):
-    """Where an online run stands between two kernel calls, and what it has gathered (one INOUT argument).
+    """Where an online run stands between two kernel calls, what it has gathered, and how it measures.
 
     Kernels take it, and the map's ``fastsom.topology.Grid``, as namedtuples
-    of arrays: 12 positional arguments instead of 14, at no cost (numba
+    of arrays: 12 positional arguments instead of 16, at no cost (numba
     passes the members as it passed the arrays). Measured against the loose
     arrays, alternating processes, medians, 2 shared cores: the tutorial's
     5x5 map 0.95-1.01x, 20x20 on 784 features 0.95x.
     """
 
-    counters: np.ndarray  # (3,) int64: [next iteration, its BMU or -1 if unknown, its second-best unit]
-    errors: np.ndarray  # (4,) float64: running sums, see below, and the pending BMU's distance
+    counters: np.ndarray  # INOUT (3,) int64: [next iteration, its BMU or -1 if unknown, its second-best unit]
+    errors: np.ndarray  # INOUT (4,) float64: running sums, see below, and the pending BMU's distance
     # errors: each iteration run adds its sample's distance to its BMU
     # (errors[0]), 1 if its two best units are not adjacent (errors[1]) and 1
     # to the count (errors[2]): the running quantization and topographic
-    # errors, for free. errors[3] carries the distance of the next
+    # errors, for free. errors[3] carries the (rank) distance of the next
     # iteration's BMU (found by a call's last sweep) to the call that runs it.
+    feature_weights: np.ndarray = NO_FEATURE_WEIGHTS  # IN (n_features,) float64, or length 0: none
+    incomplete: np.ndarray = ALL_COMPLETE  # IN (n_samples,) uint8, 1 where a row of X holds NaN; length 0: none
+    # A sample is *masked* when the map has feature weights or its row holds
+    # NaN: its BMU is found with kernels.distances.masked_distance, and an
+    # update towards it moves only its observed features. Iterations with no
+    # masked sample run the plain sweeps, bit for bit as without these fields.
 
 
 @inline_jit
@@ -93,6 +119,19 @@ def _sweep_euclidean(weights, factors, x, y, has_next, lo, hi):
 
 
 @inline_jit
+def _factors(grid, bmu, kind, lr, s, factors, lo, hi):
+    """Pass 1 of a sweep: ``factors[u] = lr * h(d2(u, bmu), s)`` for units lo .. hi - 1, in the map's dtype."""
+    real = factors.dtype.type  # float32 maps stay float32 in the loops
+    coords, geometry = grid.coords, grid.geometry
+    bmu_r = coords[bmu, 0]
+    bmu_c = coords[bmu, 1]
+    period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
+    for u in range(lo, hi):
+        d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, period_r, period_c, weight_r, weight_c)
+        factors[u] = real(lr * neighborhood(kind, d2, s))
+
+
+@inline_jit
 def _sweep(weights, grid, bmu, kind, metric, lr, s, factors, x, y, has_next, track, lo, hi):
     """One iteration's work on units lo .. hi - 1; returns the top two for y among them.
 
@@ -107,14 +146,7 @@ def _sweep(weights, grid, bmu, kind, metric, lr, s, factors, x, y, has_next, tra
     next sample; with no next sample (``has_next`` False) only the update
     runs and (inf, lo, inf, -1) returns.
     """
-    real = weights.dtype.type  # float32 maps stay float32 in the loops
-    coords, geometry = grid.coords, grid.geometry
-    bmu_r = coords[bmu, 0]
-    bmu_c = coords[bmu, 1]
-    period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
-    for u in range(lo, hi):
-        d2 = position_d2(coords[u, 0], coords[u, 1], bmu_r, bmu_c, period_r, period_c, weight_r, weight_c)
-        factors[u] = real(lr * neighborhood(kind, d2, s))
+    _factors(grid, bmu, kind, lr, s, factors, lo, hi)
     if metric == EUCLIDEAN and not track:
         best_d, best_u = _sweep_euclidean(weights, factors, x, y, has_next, lo, hi)
         return best_d, best_u, np.inf, -1
@@ -135,9 +167,53 @@ def _sweep(weights, grid, bmu, kind, metric, lr, s, factors, x, y, has_next, tra
     return best_d, max(best_u, lo), second_d, second_u
 
 
+@strict_jit
+def masked_sweep(weights, grid, bmu, kind, metric, lr, s, factors, x, x_missing, y, y_masked, has_next, track, mu,
+                 total, lo, hi):
+    """:func:`_sweep` for an iteration with a masked sample: x has NaN, or y is masked.
+
+    Pulls each unit towards x (its observed features only when
+    ``x_missing``), then takes its rank distance to y (masked when
+    ``y_masked``: :func:`fastsom.kernels.distances.masked_distance`, weighted
+    by ``mu``, (n_features,) float64: the map's feature weights, or ones;
+    ``total`` their sum). A masked y's distances are returned as reported
+    (rescaled, ``distances.reported_scale``), ready for the running errors.
+
+    Not inlined: compiled once per dtype, in exact IEEE arithmetic, and
+    called by every flavour of the online kernel (strict, fast, parallel).
+    Inlined into each, this code made the first compile of the online
+    kernels 2-4x as long, for a path most maps never take. Two passes over
+    each row instead of the fused one: iterations without a masked sample
+    run :func:`_sweep`, as before.
+    """
+    _factors(grid, bmu, kind, lr, s, factors, lo, hi)
+    y_norm = 0.0
+    if has_next and metric == COSINE:
+        y_norm = masked_norm(y, mu) if y_masked else vector_norm(y)
+    best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
+    for u in range(lo, hi):
+        f = factors[u]
+        if f != 0.0:
+            if x_missing:
+                update_row_observed(weights, u, f, x)
+            else:
+                update_row(weights, u, f, x)
+        if has_next:
+            if y_masked:
+                d = np.float64(masked_distance(metric, weights, u, y, y_norm, mu))
+            else:
+                d = np.float64(row_distance(metric, weights, u, y, y_norm))
+            best_d, best_u, second_d, second_u = keep(track, best_d, best_u, second_d, second_u, d, u)
+    scale = reported_scale(metric, total, observed_weight(y, mu)) if y_masked else 1.0
+    return best_d * scale, max(best_u, lo), second_d * scale, second_u
+
+
 @inline_jit
 def _count_errors(errors, metric, grid, max_d2, best_d, best_u, second_u):
-    """Add one BMU search to the running errors: [sum of BMU distances, not-adjacent count, searches]."""
+    """Add one BMU search to the running errors: [sum of BMU distances, not-adjacent count, searches].
+
+    ``best_d`` is the rank distance as reported (rescaled for a masked sample).
+    """
     errors[0] += to_metric(metric, best_d)
     if second_u >= 0 and grid_d2(grid.coords, grid.geometry, best_u, second_u) > max_d2:
         errors[1] += 1.0
@@ -162,7 +238,8 @@ def _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, 
     stop          IN    int, first iteration not to run
     run           INOUT :class:`OnlineState`, where the run stands and its
                         running errors; on return, the same for iteration
-                        ``stop``
+                        ``stop``. Its feature weights and incomplete-row
+                        flags (IN) say which samples are masked
     bmus          OUT   (stop - run.counters[0],) int64, the BMU of each
                         iteration run, or a length-0 array to skip recording them
     n_chunks      IN    int, contiguous unit ranges swept in parallel (1 = serial)
@@ -184,20 +261,34 @@ def _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, 
     factors = np.empty(n_units, dtype=weights.dtype)
     top = np.empty((n_chunks, 4))  # per chunk: best d, best u, second d, second u
     track = max_d2 >= 0.0
+    mu, weighted, total = kernel_weights(run.feature_weights, weights.shape[1])
+    incomplete = run.incomplete
+    flagged = incomplete.shape[0] > 0
     bmu = state[1]
     second_u = state[2]
     best_d = errors[3]
     if bmu < 0 and start < stop:
-        best_d, bmu, _, second_u = nearest_units(weights, X[samples[start]], metric, track)
+        x = X[samples[start]]
+        if weighted or (flagged and incomplete[samples[start]] != 0):
+            best_d, bmu, _, second_u = masked_top_two(weights, x, metric, mu, total)
+            bmu = max(bmu, 0)  # (never -1: rows with nothing observed are not trained on)
+        else:
+            best_d, bmu, _, second_u = nearest_units(weights, x, metric, track)
     for i in range(start, stop):
         if record:
             bmus[i - start] = bmu
+        x = X[samples[i]]
+        x_missing = flagged and incomplete[samples[i]] != 0  # its update skips NaN
         if track:
             _count_errors(errors, metric, grid, max_d2, best_d, bmu, second_u)
-        x = X[samples[i]]
         has_next = i + 1 < n_iterations
         y = X[samples[i + 1]] if has_next else x
-        if n_chunks == 1:
+        y_masked = has_next and (weighted or (flagged and incomplete[samples[i + 1]] != 0))
+        if x_missing or y_masked:  # one range, serially: see masked_sweep
+            best_d, best_u, _, second_u = masked_sweep(weights, grid, bmu, kind, metric, learning_rate[i], sigma[i],
+                                                       factors, x, x_missing, y, y_masked, has_next, track, mu, total,
+                                                       0, n_units)
+        elif n_chunks == 1:
             best_d, best_u, _, second_u = _sweep(weights, grid, bmu, kind, metric, learning_rate[i], sigma[i],
                                                  factors, x, y, has_next, track, 0, n_units)
         else:

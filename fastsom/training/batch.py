@@ -36,6 +36,13 @@ How an epoch runs, and what it costs (see ``kernels/batch.py``):
   chebyshev have no GEMM form; they are computed term by term on all numba
   threads.
 * Sums and counts in float64, in sample order (deterministic).
+* Missing values and feature weights (see :mod:`fastsom.missing`): the
+  GEMM multiplies by the codebook times the weights; rows with NaN are
+  ranked first, all of them, by the SOM Toolbox's two GEMMs
+  (:meth:`ChunkPass._masked_bmus`), their sums skip the NaN and count them
+  per unit and feature, and each feature is divided by its own smoothed
+  count of observed values. Complete rows of unweighted maps run exactly
+  the code above.
 * Smoothing ``H @ [S, n]`` without forming ``H`` (n_units x n_units): the
   gaussian is separable on the lattice (rows, then columns); the other
   neighbourhoods are applied sparsely over their support. The mexican hat
@@ -165,6 +172,19 @@ def smooth(stats, coords, geometry, cell_unit, kind, sigma, out, scratch=None):
     return out
 
 
+_NO_WEIGHTS = np.empty(0)
+_NO_FLAGS = np.empty(0, dtype=np.uint8)
+_EMPTY_ROWS = np.empty(0, dtype=np.int64)
+
+
+def _masked_unit_terms(start):
+    """``mu * w^2`` (n_units, n_features) in the codebook's dtype: G2's right-hand side (mu: ones if none)."""
+    squares = np.multiply(start.codebook, start.codebook)
+    if start.feature_weights is not None:
+        squares *= start.feature_weights.astype(squares.dtype)
+    return squares
+
+
 #: Smoothing work (units x columns x lattice rows + columns) above which the
 #: GEMM path smooths on all threads despite BLAS's spinning threads.
 PARALLEL_SMOOTHING_WORK = 10**8
@@ -178,31 +198,45 @@ class EpochStart(NamedTuple):
     codebook  (n_units, n_features), dtype of the weights: the weights, or
               the weights minus ``shift``
     unit_term (n_units,) float64: ``||w||^2`` (euclidean) or ``1 / ||w||``
-              (cosine, 0 for a zero vector); None for metrics without a GEMM form
+              (cosine, 0 for a zero vector), norms weighted by the feature
+              weights mu when there are some (``sum mu w^2``); None for
+              metrics without a GEMM form
     shift     (n_features,) or None: see :func:`common_shift`
     metric    int, distance code
+    feature_weights (n_features,) float64 or None: the map's feature weights
+    gemm_codebook   what the GEMM multiplies the samples by: ``codebook``,
+              or ``codebook * mu`` with feature weights (then ``x . (mu w)``
+              is the weighted product the scores need)
     """
 
     codebook: np.ndarray
     unit_term: np.ndarray | None
     shift: np.ndarray | None
     metric: int
+    feature_weights: np.ndarray | None = None
+    gemm_codebook: np.ndarray | None = None
 
 
-def begin_epoch(weights, metric, n_threads=1):
+def begin_epoch(weights, metric, n_threads=1, feature_weights=None):
     """The :class:`EpochStart` of an epoch from ``weights``; its kernels on at most ``n_threads`` threads."""
     shift = common_shift(weights) if metric == EUCLIDEAN else None
     codebook = weights if shift is None else np.subtract(weights, shift)
+    gemm_codebook = codebook
     unit_term = None
     if metric in (EUCLIDEAN, COSINE):
         unit_term = np.empty(weights.shape[0])
-        with _threads.limit(n_threads):
-            _bmu.squared_norms(codebook, unit_term)
+        if feature_weights is None:
+            with _threads.limit(n_threads):
+                _bmu.squared_norms(codebook, unit_term)
+        else:
+            gemm_codebook = np.multiply(codebook, feature_weights.astype(codebook.dtype))
+            wide = codebook.astype(np.float64)
+            np.dot(wide * wide, feature_weights, out=unit_term)
         if metric == COSINE:
             norms = np.sqrt(unit_term)
             np.divide(1.0, norms, out=unit_term, where=norms > 0)
             unit_term[norms == 0] = 0.0
-    return EpochStart(codebook, unit_term, shift, metric)
+    return EpochStart(codebook, unit_term, shift, metric, feature_weights, gemm_codebook)
 
 
 class ChunkPass:
@@ -226,45 +260,102 @@ class ChunkPass:
         self.shifted = None
         self.n_features, self.dtype = n_features, dtype
 
-    def add(self, X, start, stats, totals, bmus=None, n_ranges=1, phases=NO_PHASES):
+    def add(self, X, start, stats, totals, bmus=None, n_ranges=1, phases=NO_PHASES, incomplete=None):
         """Add the rows of X to ``stats`` and ``totals``; no validation.
 
-        X       IN    (n, n_features), C-contiguous, dtype of the codebook
-        start   IN    :class:`EpochStart`
-        stats   INOUT (n_units, n_features + 1) float64: per unit, the sum of
-                      its (shifted) samples and, last, their count
-        totals  INOUT (2,) float64: sum of the BMU distances in the metric;
-                      number of samples whose two best units are not adjacent
-        bmus    OUT   (n,) int64 or None: each row's BMU
-        n_ranges      column ranges of the direct path's parallel sums
-        phases        timer of the blocks run (see fastsom.training.phases)
+        X          IN    (n, n_features), C-contiguous, dtype of the codebook
+        start      IN    :class:`EpochStart`
+        stats      INOUT (n_units, n_features + 1) float64: per unit, the sum of
+                         its (shifted) samples and, last, their count; when X
+                         has missing values (``incomplete``), (n_units, 2
+                         n_features + 1): then the missing values of each
+                         feature are counted after (see kernels.accumulate)
+        totals     INOUT (2,) float64: sum of the BMU distances in the metric;
+                         number of samples whose two best units are not adjacent
+        bmus       OUT   (n,) int64 or None: each row's BMU (-1: nothing observed)
+        n_ranges         column ranges of the direct path's parallel sums
+        phases           timer of the blocks run (see fastsom.training.phases)
+        incomplete IN    sorted int64 indices of the rows of X holding NaN, or
+                         None: X has none
+
+        Rows with NaN get their own GEMMs (SOM Toolbox's masked form, see
+        :meth:`_masked_bmus`) before the chunks: complete rows cost what
+        they cost without them.
         """
         n = X.shape[0]
         size, metric, codebook = self.chunk_size, start.metric, start.codebook
+        weighted = start.feature_weights is not None
+        feature_weights = start.feature_weights if weighted else _NO_WEIGHTS
         if start.shift is not None and self.shifted is None:
             self.shifted = np.empty((size, self.n_features), dtype=self.dtype)
+        masked = None
+        if incomplete is not None and incomplete.shape[0] and self.gemm:
+            masked = self._masked_bmus(X, incomplete, start)
         for lo in range(0, n, size):
             hi = min(n, lo + size)
             m = hi - lo
             X_chunk = X[lo:hi] if start.shift is None else np.subtract(X[lo:hi], start.shift, out=self.shifted[:m])
             bmu_out = self.bmus[:m] if bmus is None else bmus[lo:hi]
             dist, far = self.dist[:m], self.far[:m]
+            rows, first = _EMPTY_ROWS, 0
+            if incomplete is not None:
+                first, last = np.searchsorted(incomplete, lo), np.searchsorted(incomplete, hi)
+                rows = incomplete[first:last] - lo
             if self.gemm:
                 # BLAS threads do the GEMM; the numba kernels after it run
                 # serially, so the two thread pools never compete (see
                 # kernels.batch.best_two_gemm for the timings).
                 with phases("bmu"):
-                    np.matmul(X_chunk, codebook.T, out=self.G[:m])
+                    np.matmul(X_chunk, start.gemm_codebook.T, out=self.G[:m])
                     _kernels.best_two_gemm(self.G[:m], start.unit_term, metric, self.coords, self.geometry,
                                            self.max_d2, bmu_out, dist, far)
+                    if rows.shape[0]:  # their products above held NaN: their masked answers instead
+                        for out, answers in zip((bmu_out, dist, far), masked, strict=True):
+                            out[rows] = answers[first:first + rows.shape[0]]
                 with phases("update"):
-                    _kernels.accumulate_gemm(X_chunk, bmu_out, dist, far, metric, stats, totals)
+                    if weighted or incomplete is not None:
+                        flags = _NO_FLAGS
+                        if rows.shape[0]:
+                            flags = np.zeros(m, dtype=np.uint8)
+                            flags[rows] = 1
+                        _kernels.accumulate_gemm_masked(X_chunk, bmu_out, dist, far, metric, feature_weights, flags,
+                                                        stats, totals)
+                    else:
+                        _kernels.accumulate_gemm(X_chunk, bmu_out, dist, far, metric, stats, totals)
             else:
                 with phases("bmu"):
                     _kernels.best_two_direct(X_chunk, codebook, metric, self.coords, self.geometry, self.max_d2,
-                                             bmu_out, dist, far)
+                                             feature_weights, rows.shape[0] > 0, bmu_out, dist, far)
                 with phases("update"):
-                    _kernels.accumulate_parallel(X_chunk, bmu_out, dist, far, stats, totals, n_ranges)
+                    _kernels.accumulate_parallel(X_chunk, bmu_out, dist, far, stats, totals, n_ranges,
+                                                 rows.shape[0] > 0)
+
+    def _masked_bmus(self, X, incomplete, start):
+        """(BMUs, scores, not-adjacent flags) of the rows of X with NaN, from two GEMMs per block of them.
+
+        SOM Toolbox's masked form (``kernels.accumulate.best_two_gemm_masked``):
+        ``X0 @ (mu w).T`` and ``K @ (mu w^2).T``, X0 the rows with NaN as 0 and
+        K their observed mask. Done for all of them before the chunks, in
+        blocks of ``chunk_size`` rows: a chunk holds only a few of them, and
+        a GEMM of a few rows runs far below BLAS's speed (10% of the rows of
+        70,000 x 784 taken chunk by chunk: 0.076 s an epoch, in blocks: see
+        bench/missing.py).
+        """
+        r = incomplete.shape[0]
+        answers = (np.empty(r, dtype=np.int64), np.empty(r), np.empty(r, dtype=np.uint8))
+        unit_terms = _masked_unit_terms(start)
+        for lo in range(0, r, self.chunk_size):
+            hi = min(r, lo + self.chunk_size)
+            picked = X[incomplete[lo:hi]]
+            if start.shift is not None:
+                picked -= start.shift
+            observed = ~np.isnan(picked)
+            np.copyto(picked, 0, where=~observed)
+            G1 = np.matmul(picked, start.gemm_codebook.T, out=self.G[:hi - lo])
+            G2 = np.matmul(observed.astype(self.dtype), unit_terms.T)
+            _kernels.best_two_gemm_masked(G1, G2, start.metric, self.coords, self.geometry, self.max_d2,
+                                          answers[0][lo:hi], answers[1][lo:hi], answers[2][lo:hi])
+        return answers
 
 
 class Update:
@@ -305,18 +396,21 @@ def smoothing_threads(gemm, n_units, n_columns, cell_unit):
 
 
 def run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, metric, *, state, on_epoch=None,
-               phases=NO_PHASES):
+               phases=NO_PHASES, feature_weights=None, missing=False):
     """The epochs of batch training, whatever holds the data; no validation.
 
     ``epoch_sums(start, stats, totals)`` fills ``stats`` and ``totals``
     (zeroed before the call; see :meth:`ChunkPass.add`) from every sample,
     given the epoch's :class:`EpochStart`: :func:`run_batch` runs a
     :class:`ChunkPass` over an in-memory array, :mod:`fastsom.chunked` one per
-    Dask chunk. The other arguments are :func:`run_batch`'s.
+    Dask chunk. ``missing``: the data hold NaN, so ``stats`` has a missing
+    count per feature, and each feature is divided by its own smoothed
+    count of observed values (``W = (H S) / (H N)``, SOM Toolbox's
+    per-feature denominator). The other arguments are :func:`run_batch`'s.
     """
     n_units, n_features = weights.shape
     n_epochs = sigmas.shape[0]
-    n_columns = n_features + 1
+    n_columns = 2 * n_features + 1 if missing else n_features + 1
     update = Update(coords, geometry, kind, n_units, n_columns)
     n_threads = smoothing_threads(metric in (EUCLIDEAN, COSINE), n_units, n_columns, update.cell_unit)
     stats = np.empty((n_units, n_columns))
@@ -325,11 +419,13 @@ def run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, m
     while state[0] < n_epochs:
         with phases("bmu"):  # the epoch's codebook and its norms
             epoch = int(state[0])
-            start = begin_epoch(weights, metric, n_threads)
+            start = begin_epoch(weights, metric, n_threads, feature_weights)
         with phases("python"):
             stats.fill(0.0)
             totals.fill(0.0)
         epoch_sums(start, stats, totals)
+        if missing:  # observed counts N = n - missing, exact (integers): smoothed as n is
+            np.subtract(stats[:, n_features:n_features + 1], stats[:, n_features + 1:], out=stats[:, n_features + 1:])
         update.new_weights(stats, start, sigmas[epoch], new_weights, n_threads, phases)
         with phases("update"):
             _kernels.commit(weights, new_weights, state, epoch + 1)
@@ -341,7 +437,7 @@ def run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, m
 
 
 def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, state, on_epoch=None, chunk_size=None,
-              bmus=None, phases=NO_PHASES):
+              bmus=None, phases=NO_PHASES, feature_weights=None, incomplete=None):
     """Guts of batch training; no input validation.
 
     X          IN    (n_samples, n_features), C-contiguous, dtype of weights
@@ -364,6 +460,12 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
     bmus       OUT   (n_samples,) int64 or None: the BMU of every sample in
                      the last epoch run (under the weights before its update)
     phases     timer of the blocks run (see fastsom.training.phases); default: none
+    feature_weights IN (n_features,) float64 or None: the map's feature
+                     weights (matching only: the update is the plain mean)
+    incomplete IN    (n_samples,) uint8 or None: 1 where a row of X holds
+                     NaN (missing values); a row with nothing observed of
+                     weight > 0 is left out (its BMU -1), though the
+                     estimator drops such rows before
     """
     n_samples, n_features = X.shape
     n_units = weights.shape[0]
@@ -372,9 +474,11 @@ def run_batch(X, weights, coords, geometry, sigmas, kind, metric, max_d2, *, sta
     chunk_pass = ChunkPass(n_units, n_features, weights.dtype, metric, coords, geometry, max_d2,
                            min(int(chunk_size), n_samples))
 
+    rows = None if incomplete is None else np.flatnonzero(incomplete)
+
     def epoch_sums(start, stats, totals):
         n_ranges = min(_threads.allowed_threads(), n_features + 1)
-        chunk_pass.add(X, start, stats, totals, bmus, n_ranges, phases)
+        chunk_pass.add(X, start, stats, totals, bmus, n_ranges, phases, rows)
 
     run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, metric, state=state,
-               on_epoch=on_epoch, phases=phases)
+               on_epoch=on_epoch, phases=phases, feature_weights=feature_weights, missing=rows is not None)

@@ -18,6 +18,14 @@ and 845 MB on 70,000 x 784 float32): ``sample`` converts the chosen rows,
 and the PCA reads X in place, in one pass for the whole covariance of up to
 64 features and in a few passes of a truncated method beyond
 (:func:`principal_axes`).
+
+Data with missing values (NaN, ``missing="ignore"``): ``sample`` draws
+complete rows only (the plan draws among them); ``pca`` uses the
+pairwise-complete covariance (:func:`pairwise_complete_axes`: each entry
+from the rows where both features are observed, as the SOM Toolbox's
+som_lininit.m and pandas' ``DataFrame.cov`` do) around the features'
+observed means. That covariance is formed whole, n_features^2 float64
+three times over, in chunks of rows.
 """
 
 import numpy as np
@@ -127,17 +135,67 @@ def _krylov_axes(X, shift):
     return theta, vectors, mean
 
 
-def pca_weights(X, n_rows, n_cols, topology_name="rectangular"):
+#: Rows per chunk of the pairwise-complete covariance's products.
+PAIRWISE_CHUNK_ROWS = 2048
+
+
+def pairwise_complete_axes(X):
+    """The two leading principal components of X with NaN: the pairwise-complete covariance's.
+
+    Entry (i, j) of the covariance is the sample covariance of features i
+    and j over the rows where both are observed (each with its own means:
+    R's ``cov(use="pairwise.complete.obs")``, pandas' ``DataFrame.cov``):
+    ``(P_ij - A_ij A_ji / N_ij) / (N_ij - 1)``, where over all rows, with
+    missing values as 0 and K the observed mask, ``P = X0' X0``, ``A = X0'
+    K`` and ``N = K' K`` (three GEMMs per chunk of rows, in float64, of X
+    minus the features' observed means so that data far from 0 lose no
+    digits). An entry with fewer than 2 rows is 0. The mean returned is the
+    features' observed means (0 for a feature never observed). Such a
+    matrix need not be positive semi-definite: negative variances are
+    clipped to 0, as in :func:`principal_axes`.
+
+    Returns
+    -------
+    variances, vectors, mean : as :func:`principal_axes`
+    """
+    n_samples, n_features = X.shape
+    totals = np.zeros(n_features)
+    observed = np.zeros(n_features)
+    for lo in range(0, n_samples, PAIRWISE_CHUNK_ROWS):
+        chunk = X[lo:lo + PAIRWISE_CHUNK_ROWS].astype(np.float64)
+        known = ~np.isnan(chunk)
+        totals += np.where(known, chunk, 0.0).sum(axis=0)
+        observed += known.sum(axis=0)
+    mean = np.divide(totals, observed, out=np.zeros(n_features), where=observed > 0)
+    P, A, N = (np.zeros((n_features, n_features)) for _ in range(3))
+    for lo in range(0, n_samples, PAIRWISE_CHUNK_ROWS):
+        chunk = X[lo:lo + PAIRWISE_CHUNK_ROWS].astype(np.float64) - mean
+        known = ~np.isnan(chunk)
+        centred = np.where(known, chunk, 0.0)
+        mask = known.astype(np.float64)
+        P += centred.T @ centred
+        A += centred.T @ mask
+        N += mask.T @ mask
+    with np.errstate(divide="ignore", invalid="ignore"):
+        covariance = np.where(N >= 2, (P - A * A.T / N) / (N - 1), 0.0)
+    variances, vectors = np.linalg.eigh((covariance + covariance.T) / 2)  # ascending
+    return np.clip(variances[::-1][:2], 0.0, None), vectors[:, ::-1][:, :2], mean
+
+
+def pca_weights(X, n_rows, n_cols, topology_name="rectangular", missing=False):
     """Units spread over the plane of X's first two principal components, (n_units, n_features) float64.
 
     Memory beyond the result: O(n_features^2) float64 for up to
     :data:`WHOLE_COVARIANCE_FEATURES` features, O(n_features) blocks of
     directions beyond; X is never copied. Chunked (Dask) data bring their
-    own ``principal_axes`` (one pass of per-chunk moments).
+    own ``principal_axes`` (one pass of per-chunk moments). ``missing``: X
+    holds NaN, see :func:`pairwise_complete_axes`.
     """
     n_features = X.shape[1]
     if hasattr(X, "principal_axes"):
         variances, vectors, mean = X.principal_axes()
+    elif missing:
+        variances, vectors, mean = pairwise_complete_axes(X)
     else:
         X = np.asarray(X)
         if X.dtype not in (np.float32, np.float64):
@@ -162,13 +220,22 @@ def pca_weights(X, n_rows, n_cols, topology_name="rectangular"):
     return weights
 
 
-def initial_weights(init, plan, X, n_rows, n_cols, topology_name="rectangular"):
+def complete_rows(incomplete):
+    """Indices of the rows without NaN, from per-row flags (1: the row holds NaN)."""
+    return np.flatnonzero(incomplete == 0)
+
+
+def initial_weights(init, plan, X, n_rows, n_cols, topology_name="rectangular", incomplete=None):
     """The starting map for ``init`` (a name from :data:`fastsom.options.INITS`), (n_units, n_features) float64.
 
-    Guts of ``SOM.fit``: ``init`` is a validated name; arrays are handled by the caller.
+    Guts of ``SOM.fit``: ``init`` is a validated name; arrays are handled by
+    the caller. ``incomplete``: (n_samples,) uint8 flags of the rows holding
+    NaN, or None; with them, ``plan.init_indices`` index the complete rows
+    (see :func:`fastsom.training.plan.start_plan`).
     """
     if init == "random":
         return plan.initial_weights.reshape(n_rows * n_cols, -1)
     if init == "sample":
-        return np.asarray(X[plan.init_indices], dtype=np.float64)  # the chosen rows only
-    return pca_weights(X, n_rows, n_cols, topology_name)
+        rows = plan.init_indices if incomplete is None else complete_rows(incomplete)[plan.init_indices]
+        return np.asarray(X[rows], dtype=np.float64)  # the chosen rows only
+    return pca_weights(X, n_rows, n_cols, topology_name, missing=incomplete is not None)

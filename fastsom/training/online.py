@@ -12,6 +12,11 @@ its block and records how far it got in ``state``, so after Ctrl-C the
 weights and ``state`` are consistent whatever line the interrupt landed on.
 Block boundaries do not change the result (the kernel hands the next BMU
 across in ``state``).
+
+Missing values and feature weights (:mod:`fastsom.missing`) ride in the
+kernel's ``OnlineState``: an iteration whose sample, or the next one, is
+masked runs ``kernels.sweep.masked_sweep`` (two passes, exact arithmetic,
+one thread); every other iteration runs the fused sweep as before.
 """
 
 import numpy as np
@@ -19,8 +24,9 @@ import numpy as np
 from .. import _threads
 from .. import topology as grid_module
 from .._validation import check_magnitude, check_option, check_X
-from ..kernels.sweep import OnlineState, online_fast, online_parallel, online_strict
-from ..options import DISTANCES, NEIGHBORHOODS
+from ..kernels.sweep import ALL_COMPLETE, NO_FEATURE_WEIGHTS, OnlineState, online_fast, online_parallel, online_strict
+from ..missing import Rows, check_feature_weights, inspect_rows
+from ..options import DISTANCES, MISSING, NEIGHBORHOODS
 from .phases import NO_PHASES
 from .plan import SampleOrder
 
@@ -74,7 +80,8 @@ def choose_kernel(n_units, n_features, strict, n_jobs=None):
 
 
 def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_d2=2.0, *, strict, state,
-               n_jobs=None, bmus=None, block_size=None, on_block=None, phases=NO_PHASES):
+               n_jobs=None, bmus=None, block_size=None, on_block=None, phases=NO_PHASES, feature_weights=None,
+               incomplete=None):
     """Guts of online training; no input validation.
 
     X          IN    (n_samples, n_features), C-contiguous, dtype of weights
@@ -97,6 +104,11 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
                best units are not adjacent, BMU searches], which the
                fused sweep gathers as it goes (see kernels.sweep)
     phases     timer of the blocks run (see fastsom.training.phases); default: none
+    feature_weights IN (n_features,) float64 or None: the map's feature
+               weights (matching only; updates move every feature)
+    incomplete IN    (n_samples,) uint8 or None: 1 where a row of X holds
+               NaN (missing values: matched on and moving only the observed
+               features). No row may have nothing observed of weight > 0.
 
     Each kernel call gets one block's samples (plus the next block's first,
     which the fused sweep looks ahead to) and schedule values, so memory
@@ -110,6 +122,8 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
         block_size = default_block_size(*weights.shape)
     no_bmus = np.empty(0, dtype=np.int64)
     errors = np.zeros(4)
+    feature_weights = NO_FEATURE_WEIGHTS if feature_weights is None else feature_weights
+    incomplete = ALL_COMPLETE if incomplete is None else incomplete
     while state[0] < n_iterations:
         with phases("python"):
             start = int(state[0])
@@ -122,7 +136,8 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
         try:
             with phases("sweep"):
                 kernel(X, weights, grid_module.Grid(coords, geometry), samples, learning_rate, sigma, kind, metric,
-                       float(max_d2) if track else -1.0, stop - start, OnlineState(block_state, errors), out, *extra)
+                       float(max_d2) if track else -1.0, stop - start,
+                       OnlineState(block_state, errors, feature_weights, incomplete), out, *extra)
         finally:  # the weights moved iff block_state says so: keep state in step even on Ctrl-C
             state[1], state[2] = block_state[1], block_state[2]
             state[0] = start + block_state[0]
@@ -132,7 +147,8 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
 
 
 def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborhood="gaussian_cutoff",
-                 topology="rectangular", toroidal=False, distance="euclidean", strict=True):
+                 topology="rectangular", toroidal=False, distance="euclidean", strict=True, feature_weights=None,
+                 missing="error"):
     """Train a map online on an explicit plan; the reference's fast twin.
 
     No randomness is drawn: the caller gives the initial weights and the
@@ -162,6 +178,12 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     strict : bool
         True (default): exact IEEE arithmetic, equal to the reference to a
         few ulps. False: the fastmath kernel (vectorised, FMA).
+    feature_weights : array (n_features,) or None
+        Weights of the features in the BMU search, as for :class:`fastsom.SOM`.
+    missing : {"error", "ignore"}
+        "ignore": NaN in X marks a missing value, as for :class:`fastsom.SOM`
+        (``reference.masked.train_online`` is the literal loop). A presented
+        row with nothing observed of weight > 0 is refused.
 
     Returns
     -------
@@ -183,6 +205,8 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     """
     kind = check_option("neighborhood", neighborhood, NEIGHBORHOODS)
     metric = check_option("distance", distance, DISTANCES)
+    check_option("missing", missing, {name: name for name in MISSING})
+    feature_weights = check_feature_weights(feature_weights)
     weights = np.asarray(weights)
     if weights.ndim != 3 or weights.dtype not in (np.float32, np.float64):
         raise ValueError(
@@ -194,7 +218,11 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     if not np.isfinite(weights).all():
         raise ValueError("weights must contain finite numbers only")
     check_magnitude("weights", weights)
-    X = check_X(X, weights.dtype, n_features=n_features)
+    X = check_X(X, weights.dtype, n_features=n_features, missing=missing)
+    if feature_weights is not None and feature_weights.shape[0] != n_features:
+        raise ValueError(f"feature_weights has {feature_weights.shape[0]} values, but X has {n_features} features: "
+                         "one weight per feature")
+    rows = inspect_rows(X, feature_weights) if missing == "ignore" else Rows(None, np.empty(0, dtype=np.int64))
     sample_indices = np.ascontiguousarray(sample_indices, dtype=np.int64)
     n_iterations = sample_indices.shape[0]
     if sample_indices.ndim != 1 or n_iterations < 1:
@@ -202,6 +230,10 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
     if sample_indices.min() < 0 or sample_indices.max() >= X.shape[0]:
         raise ValueError(f"sample_indices must lie in [0, {X.shape[0]}) (n_samples); "
                          f"got values from {sample_indices.min()} to {sample_indices.max()}")
+    presented_empty = np.intersect1d(rows.empty, sample_indices)
+    if presented_empty.shape[0]:
+        raise ValueError(f"sample_indices presents row {presented_empty[0]} of X, which has no observed value of "
+                         "weight > 0: it cannot be matched")
     schedules = []
     for name, values in (("learning_rate", learning_rate), ("sigma", sigma)):
         values = np.ascontiguousarray(values, dtype=np.float64)
@@ -218,6 +250,7 @@ def train_online(X, weights, sample_indices, learning_rate, sigma, *, neighborho
         X, trained, *grid_module.make_grid(n_rows, n_cols, topology, toroidal),
         SampleOrder(sample_indices, X.shape[0], n_iterations),
         lambda start, stop: (learning_rate[start:stop], sigma[start:stop]),
-        kind, metric, None, strict=strict, state=new_state(), bmus=bmus,
+        kind, metric, None, strict=strict, state=new_state(), bmus=bmus, feature_weights=feature_weights,
+        incomplete=rows.incomplete,
     )
     return trained.reshape(n_rows, n_cols, n_features), bmus

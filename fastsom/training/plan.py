@@ -146,7 +146,7 @@ class StartedPlan:
     rng: np.random.Generator
 
 
-def start_plan(rng, n_rows, n_cols, n_features, n_samples, n_iterations, init, dtype=np.float64):
+def start_plan(rng, n_rows, n_cols, n_features, n_samples, n_iterations, init, dtype=np.float64, n_init_rows=None):
     """The plan of :func:`make_plan` for ``rng``, drawn lazily; advances ``rng`` past it.
 
     Parameters
@@ -158,6 +158,10 @@ def start_plan(rng, n_rows, n_cols, n_features, n_samples, n_iterations, init, d
         Only ``"random"`` keeps the initial weights (drawn in chunks into the
         map's ``dtype``: no float64 copy of a float32 map).
     dtype : numpy dtype
+    n_init_rows : int or None
+        The rows ``init="sample"`` draws from, if not all ``n_samples`` (data
+        with missing values: its complete rows); ``init_indices`` then index
+        those.
 
     Returns
     -------
@@ -176,7 +180,7 @@ def start_plan(rng, n_rows, n_cols, n_features, n_samples, n_iterations, init, d
     # Past the order to the init rows, without keeping the order.
     for lo in range(0, n_iterations, DRAW_CHUNK):
         _draw_order(rng, n_samples, min(DRAW_CHUNK, n_iterations - lo))
-    init_indices = _draw_init_rows(rng, n_samples, n_units)
+    init_indices = _draw_init_rows(rng, n_samples if n_init_rows is None else n_init_rows, n_units)
     return StartedPlan(initial_weights, order, init_indices, rng)
 
 
