@@ -44,7 +44,8 @@ class MapQueries:
         -------
         bmu : ndarray, shape (n_samples,), int64
             Unit index ``row * n_cols + col``; ties go to the lowest index.
-            ``np.divmod(bmu, n_cols)`` gives (row, col).
+            ``np.divmod(bmu, n_cols)`` gives (row, col). -1 for a row with
+            nothing observed (``missing="ignore"``; its distance is nan).
         distance : ndarray, shape (n_samples,), float64
             Only with ``return_distance=True``.
         """
@@ -251,11 +252,15 @@ class MapQueries:
         return self.clusters_
 
     def predict_cluster(self, X):
-        """Each sample's region: ``clusters_`` at its BMU, (n_samples,) int64. Call :meth:`cluster` first."""
+        """Each sample's region: ``clusters_`` at its BMU, (n_samples,) int64. Call :meth:`cluster` first.
+
+        A row with nothing observed (``missing="ignore"``) has no BMU and no region: -1.
+        """
         self._check_fitted()
         if "clusters_" not in vars(self):
             raise NotFittedError(f"This {type(self).__name__} has no regions yet; call cluster() first")
-        return self.clusters_.ravel()[self.predict(X)]
+        bmu = self.predict(X)
+        return np.where(bmu >= 0, self.clusters_.ravel()[bmu], -1)
 
     def component_planes(self):
         """Each feature's weight across the map, (n_features, n_rows, n_cols), a copy."""
