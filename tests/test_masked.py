@@ -517,3 +517,59 @@ def test_dask_data_with_feature_weights_are_refused(X):
     da = pytest.importorskip("dask.array")
     with pytest.raises(ValueError, match="feature_weights are not supported on dask collections yet"):
         SOM(2, 2, algorithm="batch", n_epochs=1, feature_weights=[1, 2, 1]).fit(da.from_array(X, chunks=50))
+
+
+# ---------------------------------------------------------------------------
+# The command line: --missing, --feature-weights
+# ---------------------------------------------------------------------------
+
+def _flowers_csv(tmp_path):
+    """A CSV with an empty cell, a NaN and a line with nothing: (path, the numbers as read with NaN)."""
+    rng = np.random.default_rng(11)
+    X = rng.random((40, 3))
+    X[3, 1] = X[7, 0] = np.nan
+    X[9] = np.nan
+    lines = ["a,b,c"] + [",".join("" if np.isnan(v) and (i != 7) else repr(float(v)) for v in row)
+                         for i, row in enumerate(X)]
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path, X
+
+
+def test_command_line_trains_predicts_and_describes_with_missing_values(tmp_path, capsys):
+    from fastsom import cli, load
+
+    path, X = _flowers_csv(tmp_path)
+    model = tmp_path / "map.npz"
+    argv = ["train", str(path), "--rows", "3", "--cols", "3", "--iterations", "300", "-o", str(model), "-q"]
+    assert cli.main(argv) == 2  # by default an empty cell is refused, naming it
+    assert "data.csv: line 5, column 'b' (index 1): empty cell" in capsys.readouterr().err
+    with pytest.warns(UserWarning, match="training skips them"):
+        assert cli.main(argv + ["--missing", "ignore", "--feature-weights", "1,0.5,2"]) == 0
+    som = load(model)
+    assert som.missing == "ignore" and list(som.settings_.feature_weights) == [1.0, 0.5, 2.0]
+    capsys.readouterr()
+    assert cli.main(["info", str(model)]) == 0
+    info = capsys.readouterr().out
+    assert "ignored (NaN: missing)" in info and "1, 0.5, 2" in info
+    assert cli.main(["predict", str(model), str(path)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == "row,col,distance" and rows[1 + 9] == "-1,-1,nan" and len(rows) == 41
+    scaled = (X - np.nanmin(X, 0)) / (np.nanmax(X, 0) - np.nanmin(X, 0))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "X does not have valid feature names")  # the model has the file's names
+        bmu = som.predict(scaled)
+    assert [f"{b // 3},{b % 3}" for b in bmu[:3]] == [",".join(r.split(",")[:2]) for r in rows[1:4]]
+
+
+def test_command_line_refuses_bad_feature_weights(tmp_path, capsys):
+    from fastsom import cli
+
+    path, _ = _flowers_csv(tmp_path)
+    argv = ["train", str(path), "--rows", "2", "--cols", "2", "-o", str(tmp_path / "m.npz"), "-q", "--missing",
+            "ignore"]
+    with pytest.raises(SystemExit):
+        cli.main(argv + ["--feature-weights", "1,x"])
+    assert "'1,x' is not numbers separated by commas" in capsys.readouterr().err
+    assert cli.main(argv + ["--feature-weights", "1,2"]) == 2
+    assert "feature_weights has 2 values, but X has 3 features" in capsys.readouterr().err

@@ -62,10 +62,11 @@ from .scaling import apply_scaling, checked_extra, fit_scaling
 VERIFY_ATOL = reference.VERIFY_ATOL
 
 
-def _read(path, args, columns=None):
-    """The table the data options of ``args`` ask for (``columns`` overrides ``--columns``)."""
+def _read(path, args, columns=None, missing=False):
+    """The table the data options of ``args`` ask for (``columns`` overrides ``--columns``; ``missing``: NaN too)."""
     return read_table(path, columns=columns if columns is not None else args.columns,
-                      header="auto" if args.header is None else args.header, label_column=args.label_column)
+                      header="auto" if args.header is None else args.header, label_column=args.label_column,
+                      missing=missing)
 
 
 def som_params(args, strict_steps=True):
@@ -81,16 +82,17 @@ def som_params(args, strict_steps=True):
     steps = {} if args.iterations is None else {"n_iterations": args.iterations}
     if args.epochs is not None:
         steps["n_epochs"] = args.epochs
+    masks = {name: getattr(args, name) for name in ("missing", "feature_weights") if hasattr(args, name)}
     params = SOM(args.rows, args.cols, algorithm=args.algorithm, topology=args.topology, toroidal=args.toroidal,
                  neighborhood=args.neighborhood, distance=args.distance, init=args.init, dtype=args.dtype,
-                 n_jobs=args.jobs, random_state=args.seed, **steps).get_params()
+                 n_jobs=args.jobs, random_state=args.seed, **masks, **steps).get_params()
     resolve(params)  # refuse impossible settings (an odd hexagonal torus) before reading a large file
     return params
 
 
 def _read_scaled(args):
     """The data file of ``args``, read and scaled as ``train`` does; returns (X float64, table, scaling)."""
-    table = _read(args.data, args)
+    table = _read(args.data, args, missing=getattr(args, "missing", "error") == "ignore")
     scaling = fit_scaling(table.X, args.scale, table.feature_names)
     return apply_scaling(table.X, scaling), table, scaling
 
@@ -134,7 +136,7 @@ def _model_data(som, args):
         by_name = (names and len(set(names)) == len(names) and args.header is not False
                    and not os.fspath(args.data).lower().endswith(".npy"))
         columns = stored["columns"] if by_name else stored.get("column_indices")
-    table = _read(args.data, args, columns)
+    table = _read(args.data, args, columns, missing=som.settings_.ignores_missing)
     model_names = getattr(som, "feature_names_in_", None)
     trained_on = f"{som.n_features_in_}" + ("" if model_names is None else f" ({', '.join(model_names)})")
     if table.X.shape[1] != som.n_features_in_:
@@ -144,7 +146,7 @@ def _model_data(som, args):
         raise ValueError(f"{args.data}: feature columns {', '.join(table.feature_names)} differ from the "
                          f"model's {', '.join(model_names)}")
     X = check_X(apply_scaling(table.X, extra.get("scaling")), som.settings_.dtype, n_features=som.n_features_in_,
-                name=f"{args.data} (scaled)")
+                name=f"{args.data} (scaled)", missing=som.settings_.missing)
     return X, table
 
 
@@ -155,6 +157,7 @@ def cmd_predict(args):
     X, table = _model_data(som, args)
     bmu, distance = som.predict(X, return_distance=True)
     rows, cols = np.divmod(bmu, som.settings_.n_cols)
+    rows[bmu < 0] = cols[bmu < 0] = -1  # a row with nothing observed: no unit (distance nan)
     fields = [rows.tolist(), cols.tolist(), distance.tolist()]
     head = ["row", "col", "distance"]
     if table.labels is not None:
@@ -221,6 +224,11 @@ def cmd_info(args):
         lines.append(("learning rate", schedule(settings.learning_rate, settings.learning_rate_end,
                                                 "learning_rate_schedule")))
     lines += [("distance", settings.distance), ("init", setting("init")), ("seed", setting("random_state"))]
+    lines.append(("missing values", "ignored (NaN: missing)" if settings.ignores_missing else "refused"))
+    if settings.feature_weights is not None:
+        lines.append(("feature weights", ", ".join(f"{w:g}" for w in settings.feature_weights[:20])
+                      + (f" and {len(settings.feature_weights) - 20} more" if len(settings.feature_weights) > 20
+                         else "")))
     scaling = extra.get("scaling")
     if not scaling:
         lines.append(("scaling", "none recorded (not trained by fastsom train): predict uses the data as given"))

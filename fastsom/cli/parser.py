@@ -3,7 +3,7 @@
 import argparse
 
 from .._version import __version__
-from ..options import ALGORITHMS, DISTANCES, DTYPES, INITS, NEIGHBORHOODS, TOPOLOGIES
+from ..options import ALGORITHMS, DISTANCES, DTYPES, INITS, MISSING, NEIGHBORHOODS, TOPOLOGIES
 from . import commands
 from .scaling import SCALINGS
 
@@ -39,6 +39,13 @@ def _column(text):
         return int(text)
     except ValueError:
         return text
+
+
+def _weight_list(text):
+    try:
+        return [float(item) for item in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not numbers separated by commas") from None
 
 
 def _column_list(text):
@@ -151,6 +158,11 @@ def _add_train(subparsers):
     _add_data_options(train)
     _add_scale_option(train, "per-feature scaling, learnt here and stored in the model (default minmax: [0, 1])")
     _add_map_options(train)
+    train.add_argument("--missing", choices=MISSING, default="error",
+                       help="ignore: empty cells, NaN and nulls are missing values, matched around (default error: "
+                            "refused, naming the cell)")
+    train.add_argument("--feature-weights", type=_weight_list, metavar="W1,W2,...",
+                       help="one weight >= 0 per feature column, in the distances (0: trained, not matched on)")
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_dask_options(train)
     train.add_argument("--checkpoint", metavar="PATH",

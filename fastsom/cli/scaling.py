@@ -20,6 +20,8 @@ def fit_scaling(X, kind, names=None):
     1 (offset = mean, scale = the population standard deviation, as
     scikit-learn's ``StandardScaler``); ``none`` leaves the data as it is.
     A constant feature gets scale 1 (it becomes 0), not a division by zero.
+    Missing values (NaN, ``--missing ignore``) are left out of the
+    statistics; a column with no value at all is refused.
 
     Parameters
     ----------
@@ -36,13 +38,18 @@ def fit_scaling(X, kind, names=None):
     """
     if kind == "none":
         return {"kind": "none"}
+    # The NaN-skipping statistics only for data with NaN (--missing ignore): the others keep their bits.
+    missing = not hasattr(X, "dask") and bool(np.isnan(X).any())
+    if missing and np.isnan(X).all(axis=0).any():
+        column = int(np.argmax(np.isnan(X).all(axis=0)))
+        raise ValueError(f"{_column(names, column)}: every value is missing; leave the column out with --columns")
     with np.errstate(over="ignore", invalid="ignore"):  # reported below, with the column
         if kind == "minmax":
-            offset = X.min(axis=0)
-            scale = X.max(axis=0) - offset
+            offset = np.nanmin(X, axis=0) if missing else X.min(axis=0)
+            scale = (np.nanmax(X, axis=0) if missing else X.max(axis=0)) - offset
         elif kind == "standard":
-            offset = X.mean(axis=0)
-            scale = X.std(axis=0)
+            offset = np.nanmean(X, axis=0) if missing else X.mean(axis=0)
+            scale = np.nanstd(X, axis=0) if missing else X.std(axis=0)
         else:
             raise ValueError(f"scale={kind!r} is not one of {', '.join(map(repr, SCALINGS))}")
         if hasattr(offset, "dask"):  # a dask array: both vectors in one pass over the chunks
@@ -52,11 +59,14 @@ def fit_scaling(X, kind, names=None):
     bad = ~(np.isfinite(offset) & np.isfinite(scale))
     if bad.any():
         column = int(np.argmax(bad))
-        name = f"column {names[column]!r}" if names is not None else f"feature column {column}"
-        raise ValueError(f"{name}: its values span more than float64 can hold, so --scale {kind} overflows; "
-                         "divide the column by a constant first, or use --scale none")
+        raise ValueError(f"{_column(names, column)}: its values span more than float64 can hold, so --scale {kind} "
+                         "overflows; divide the column by a constant first, or use --scale none")
     scale = np.where(scale > 0, scale, 1.0)
     return {"kind": kind, "offset": offset.tolist(), "scale": scale.tolist()}
+
+
+def _column(names, column):
+    return f"column {names[column]!r}" if names is not None else f"feature column {column}"
 
 
 def apply_scaling(X, scaling):

@@ -60,7 +60,7 @@ class Table(NamedTuple):
     """0-based indices of the feature columns in the file."""
 
 
-def read_table(path, columns=None, header="auto", label_column=None) -> Table:
+def read_table(path, columns=None, header="auto", label_column=None, missing=False) -> Table:
     """Read a table of numbers from a CSV, ``.npy`` or Parquet file.
 
     Parameters
@@ -81,6 +81,10 @@ def read_table(path, columns=None, header="auto", label_column=None) -> Table:
         A column returned separately (CSV: any text, stripped of surrounding
         spaces; other formats: its values as stored), and not a
         feature.
+    missing : bool, default False
+        True: an empty CSV cell, a NaN and a Parquet null are missing
+        values, read as NaN (``SOM(missing="ignore")``); False: each is an
+        error naming its cell.
 
     Returns
     -------
@@ -134,10 +138,10 @@ def read_table(path, columns=None, header="auto", label_column=None) -> Table:
         raise DataFileError(f"{shown}: unsupported file type {suffix or '(no suffix)'!r}; fastsom reads "
                             f"{', '.join(FORMATS)}")
     if kind == "csv":
-        return _read_csv(shown, "\t" if suffix == ".tsv" else ",", columns, header, label_column)
+        return _read_csv(shown, "\t" if suffix == ".tsv" else ",", columns, header, label_column, missing)
     if kind == "npy":
-        return _read_npy(shown, columns, label_column)
-    return _read_parquet(shown, columns, label_column)
+        return _read_npy(shown, columns, label_column, missing)
+    return _read_parquet(shown, columns, label_column, missing)
 
 
 # ------------------------------------------------------------------ columns
@@ -214,22 +218,26 @@ def _is_number(text):
     return "_" not in text
 
 
-def _cell(path, line, index, names, text):
+def _cell(path, line, index, names, text, missing=False):
     """The number in one CSV field, or a DataFileError naming its line and column.
 
     NumPy's parser, which reads the blocks, refuses the underscores that
     Python's ``float`` allows ("1_000"); so does this, so the two agree.
+    ``missing``: an empty field or NaN is a missing value (NaN).
     """
     where = f"{path}: line {line}, {_column_text(index, names)}"
     if text.strip() == "":
-        raise DataFileError(f"{where}: empty cell; every feature value must be a number")
+        if missing:
+            return math.nan
+        raise DataFileError(f"{where}: empty cell; every feature value must be a number (or, on the command "
+                            "line, --missing ignore)")
     try:
         if "_" in text:
             raise ValueError
         value = float(text)
     except ValueError:
         raise DataFileError(f"{where}: non-numeric value {text!r}") from None
-    if math.isnan(value):
+    if math.isnan(value) and not missing:
         raise DataFileError(f"{where}: NaN ({text.strip()!r}); missing values are not allowed")
     if math.isinf(value):
         raise DataFileError(f"{where}: {text.strip()!r} is infinite (or too large for float64)")
@@ -254,7 +262,7 @@ def _start_line(end_line, fields):
     return end_line - sum(field.count("\n") for field in fields)
 
 
-def _read_csv(path, delimiter, columns, header, label_column):
+def _read_csv(path, delimiter, columns, header, label_column, missing=False):
     with open(path, newline="", encoding="utf-8-sig") as stream:
         lines = _Lines(stream)
         reader = csv.reader(lines, delimiter=delimiter, strict=True)  # strict: an unclosed quote is an error
@@ -291,7 +299,7 @@ def _read_csv(path, delimiter, columns, header, label_column):
                 start = _start_line(reader.line_num, fields)
                 if line_numbers:  # a bad value on an earlier line of the block is the first error
                     earlier = lines.block[:len(lines.block) - (reader.line_num - start + 1)]
-                    _block(path, earlier, delimiter, usecols, features, names, line_numbers)
+                    _block(path, earlier, delimiter, usecols, features, names, line_numbers, missing)
                 like = f"the header (line {first_line})" if header else f"line {first_line}"
                 raise DataFileError(f"{path}: line {start} has {len(fields)} field(s), expected {n_columns} "
                                     f"like {like}")
@@ -299,10 +307,10 @@ def _read_csv(path, delimiter, columns, header, label_column):
             if labels is not None:
                 labels.append(fields[label].strip())
             if len(lines.block) >= BLOCK_LINES:
-                blocks.append(_block(path, lines.block, delimiter, usecols, features, names, line_numbers))
+                blocks.append(_block(path, lines.block, delimiter, usecols, features, names, line_numbers, missing))
                 lines.block, line_numbers = [], []
         if line_numbers:
-            blocks.append(_block(path, lines.block, delimiter, usecols, features, names, line_numbers))
+            blocks.append(_block(path, lines.block, delimiter, usecols, features, names, line_numbers, missing))
     if not blocks:
         raise DataFileError(f"{path}: has a header line (line {first_line}) but no data rows")
     X = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
@@ -347,7 +355,7 @@ def _not_utf8(path):
     return f"{path}: not UTF-8 text"
 
 
-def _block(path, block_lines, delimiter, usecols, features, names, line_numbers):
+def _block(path, block_lines, delimiter, usecols, features, names, line_numbers, missing=False):
     """The feature values of one block of CSV lines, already split and counted by the csv module.
 
     ``line_numbers`` holds the last line of each record of the block. NumPy
@@ -361,12 +369,13 @@ def _block(path, block_lines, delimiter, usecols, features, names, line_numbers)
                                 dtype=np.float64, ndmin=2)
     except ValueError:
         values = None
-    if values is not None and values.shape == (len(line_numbers), len(features)) and np.isfinite(values).all():
+    if (values is not None and values.shape == (len(line_numbers), len(features))
+            and (np.isfinite(values).all() or (missing and not np.isinf(values).any()))):
         return values
-    return _block_by_cell(path, block_lines, delimiter, features, names, line_numbers[0])
+    return _block_by_cell(path, block_lines, delimiter, features, names, line_numbers[0], missing)
 
 
-def _block_by_cell(path, block_lines, delimiter, features, names, first_end_line):
+def _block_by_cell(path, block_lines, delimiter, features, names, first_end_line, missing=False):
     """The slow, exact twin of NumPy's block parse: one ``float`` per cell, in file order."""
     rows = []
     reader = csv.reader(block_lines, delimiter=delimiter)
@@ -377,14 +386,14 @@ def _block_by_cell(path, block_lines, delimiter, features, names, first_end_line
         if before is None:  # line numbers within the block are offsets from its first record
             before = first_end_line - reader.line_num
         line = before + _start_line(reader.line_num, fields)
-        rows.append([_cell(path, line, index, names, fields[index]) for index in features])
+        rows.append([_cell(path, line, index, names, fields[index], missing) for index in features])
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(features))
 
 
 # -------------------------------------------------------------------- NumPy
 
 
-def _read_npy(path, columns, label_column):
+def _read_npy(path, columns, label_column, missing=False):
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as error:
@@ -407,15 +416,16 @@ def _read_npy(path, columns, label_column):
     features, label = _select(path, columns, label_column, None, array.shape[1],
                               "a .npy array has no column names; choose columns by 0-based index")
     X = np.ascontiguousarray(array[:, features], dtype=np.float64)
-    _check_finite(path, X, features, None)
+    _check_finite(path, X, features, None, missing)
     return Table(X, None, None if label is None else array[:, label].copy(), None, features)
 
 
-def _check_finite(path, X, features, names):
-    """Refuse NaN and infinity (after conversion to float64) in an array read whole."""
-    if np.isfinite(X).all():
+def _check_finite(path, X, features, names, missing=False):
+    """Refuse NaN (unless ``missing``) and infinity (after conversion to float64) in an array read whole."""
+    if np.isfinite(X).all() or (missing and not np.isinf(X).any()):
         return
-    row, col = np.argwhere(~np.isfinite(X))[0]
+    bad = np.isinf(X) if missing else ~np.isfinite(X)
+    row, col = np.argwhere(bad)[0]
     what = "NaN; missing values are not allowed" if np.isnan(X[row, col]) else f"{X[row, col]} is infinite"
     raise DataFileError(f"{path}: row index {row}, {_column_text(features[col], names)}: {what}")
 
@@ -423,7 +433,7 @@ def _check_finite(path, X, features, names):
 # ------------------------------------------------------------------ Parquet
 
 
-def _read_parquet(path, columns, label_column):
+def _read_parquet(path, columns, label_column, missing=False):
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -447,14 +457,14 @@ def _read_parquet(path, columns, label_column):
         if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
                 or pa.types.is_decimal(kind)):
             raise DataFileError(f"{path}: {_column_text(index, names)} holds {kind}, not numbers")
-        if column.null_count:
+        if column.null_count and not missing:
             row = int(np.flatnonzero(column.is_null().to_numpy())[0])
             raise DataFileError(f"{path}: row index {row}, {_column_text(index, names)}: missing value (null)")
         try:
-            X[:, j] = column.cast(pa.float64()).to_numpy()
+            X[:, j] = column.cast(pa.float64()).to_numpy(zero_copy_only=False)  # nulls: NaN
         except pa.ArrowInvalid as error:  # e.g. uint64 above 2**53: float64 would round it
             raise DataFileError(f"{path}: {_column_text(index, names)}: {kind} values that float64 cannot hold "
                                 f"exactly ({str(error).splitlines()[0]}); convert the column first") from None
-    _check_finite(path, X, features, names)
+    _check_finite(path, X, features, names, missing)
     labels = None if label is None else np.asarray(table.column(label).to_pylist())
     return Table(X, [names[i] for i in features], labels, None if label is None else names[label], features)
