@@ -76,6 +76,19 @@ def check_feature_weights(value):
     return array
 
 
+_NO_WEIGHTS = np.empty(0)
+
+
+def kernel_feature_weights(feature_weights):
+    """Feature weights as kernels take them: a writable (n_features,) float64 copy, or length 0 for none.
+
+    Writable because numba compiles a read-only array (``Settings`` keeps
+    its weights read-only) as a type of its own: every kernel would be
+    compiled a second time for weighted maps.
+    """
+    return _NO_WEIGHTS if feature_weights is None else np.array(feature_weights, dtype=np.float64)
+
+
 def check_max_missing(value):
     """``max_missing`` validated: a real number in [0, 1], as float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -107,7 +120,7 @@ def inspect_rows(X, feature_weights=None, max_missing=1.0, name="X"):
     n_samples, n_features = X.shape
     n_missing = np.empty(n_samples, dtype=np.int64)
     observed = np.empty(n_samples)
-    missing_per_row(X, np.empty(0) if feature_weights is None else feature_weights, n_missing, observed)
+    missing_per_row(X, kernel_feature_weights(feature_weights), n_missing, observed)
     too_many = n_missing > max_missing * n_features
     if too_many.any():
         row = int(np.argmax(too_many))

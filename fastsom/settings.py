@@ -119,10 +119,6 @@ class Settings:
         """True when NaN in the data marks a missing value (``missing="ignore"``)."""
         return self.missing == "ignore"
 
-    def kernel_weights(self):
-        """The feature weights as kernels take them: (n_features,) float64, or length 0 for none."""
-        return np.empty(0) if self.feature_weights is None else self.feature_weights
-
     def check_n_features(self, n_features):
         """Refuse feature weights whose length is not the data's number of features."""
         if self.feature_weights is not None and self.feature_weights.shape[0] != n_features:

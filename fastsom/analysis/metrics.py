@@ -24,6 +24,7 @@ from .._validation import check_dtype
 from ..kernels import bmu as _bmu
 from ..kernels import quality as _quality
 from ..kernels.distances import EUCLIDEAN
+from ..missing import kernel_feature_weights
 from ..options import DISTANCES, NEIGHBORHOODS
 from ..training.batch import default_chunk_size
 
@@ -61,13 +62,6 @@ def check_map_arrays(X, weights, metric, coords=None, geometry=None):
         raise ValueError("geometry must be a float64 array of shape (4,) (fastsom.topology.make_grid)")
 
 
-def _kernel_weights(feature_weights):
-    return _NO_WEIGHTS if feature_weights is None else np.ascontiguousarray(feature_weights, dtype=np.float64)
-
-
-_NO_WEIGHTS = np.empty(0)
-
-
 def best_two_units(X, weights, metric=EUCLIDEAN, feature_weights=None, missing=False):
     """Best and second-best unit of every sample, with their rank distances.
 
@@ -96,7 +90,7 @@ def best_two_units(X, weights, metric=EUCLIDEAN, feature_weights=None, missing=F
     dist_bmu = np.empty(n_samples, dtype=np.float64)
     dist_second = np.empty(n_samples, dtype=np.float64)
     if feature_weights is not None or (missing and (metric != EUCLIDEAN or n_units < 2)):
-        _bmu.best_two_masked(X, weights, metric, _kernel_weights(feature_weights), bool(missing), bmu, dist_bmu,
+        _bmu.best_two_masked(X, weights, metric, kernel_feature_weights(feature_weights), bool(missing), bmu, dist_bmu,
                              second, dist_second)
         return bmu, dist_bmu, second, dist_second
     if metric != EUCLIDEAN or n_units < 2 or n_samples == 0:
@@ -143,7 +137,7 @@ def distances(X, weights, metric=EUCLIDEAN, dtype=None, feature_weights=None, mi
     """
     check_map_arrays(X, weights, metric)
     out = np.empty((X.shape[0], weights.shape[0]), dtype=weights.dtype if dtype is None else check_dtype(dtype))
-    _bmu.rank_distances(X, weights, metric, _kernel_weights(feature_weights), bool(missing), out)
+    _bmu.rank_distances(X, weights, metric, kernel_feature_weights(feature_weights), bool(missing), out)
     if metric == EUCLIDEAN:
         np.sqrt(out, out=out)  # in place: the result is the only n_samples x n_units array
     return out
@@ -189,7 +183,7 @@ def distortion(X, weights, coords, geometry, sigma, kind, metric=EUCLIDEAN, feat
     bmu = best_two_units(X, weights, metric, feature_weights, missing)[0]
     terms = np.empty(X.shape[0], dtype=np.float64)
     _quality.distortion_terms(X, weights, bmu, coords, geometry, float(sigma), kind, metric,
-                              _kernel_weights(feature_weights), bool(missing), terms)
+                              kernel_feature_weights(feature_weights), bool(missing), terms)
     return _mean(terms[bmu >= 0])
 
 
@@ -211,7 +205,8 @@ def topographic_product(weights, coords, geometry, metric=EUCLIDEAN, feature_wei
         raise ValueError("the topographic product needs a map of at least 2 units; this map has 1")
     terms = np.empty(n_units, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        _quality.topographic_product_terms(weights, coords, geometry, metric, _kernel_weights(feature_weights), terms)
+        _quality.topographic_product_terms(weights, coords, geometry, metric, kernel_feature_weights(feature_weights),
+                                           terms)
     total = float(np.sum(terms))
     return total / (n_units * (n_units - 1)) if np.isfinite(total) else float("nan")
 

@@ -152,7 +152,8 @@ def plot_umatrix(som, ax=None, connectivity=None, cmap="bone_r", title="U-matrix
         from .summaries import umatrix_cells
 
         weights = np.ascontiguousarray(som.weights_.reshape(n_rows * n_cols, -1))
-        positions, values, _ = umatrix_cells(weights, n_rows, n_cols, topology, som.settings_.metric)
+        positions, values, _ = umatrix_cells(weights, n_rows, n_cols, topology, som.settings_.metric,
+                                                  som.settings_.feature_weights)
         corners = cell_polygons(1, 1, topology)[0] / 2  # half the units' spacing
         cells = PolyCollection(positions[:, None, :] + corners[None, :, :], edgecolors="none")
         cells.set_array(values)

@@ -14,6 +14,7 @@ import numpy as np
 from .. import topology as _topology
 from ..kernels import quality as _quality
 from ..kernels.distances import EUCLIDEAN
+from ..missing import kernel_feature_weights
 
 
 def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, metric=EUCLIDEAN, connectivity=None,
@@ -39,11 +40,11 @@ def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, met
     table = _topology.neighbors(n_rows, n_cols, topology, toroidal, connectivity)
     out = np.empty(n_rows * n_cols, dtype=np.float64)
     _quality.neighbor_distances(weights, np.ascontiguousarray(table, dtype=np.int64), metric,
-                                np.empty(0) if feature_weights is None else feature_weights, out)
+                                kernel_feature_weights(feature_weights), out)
     return out.reshape(n_rows, n_cols)
 
 
-def umatrix_cells(weights, n_rows, n_cols, topology="rectangular", metric=EUCLIDEAN):
+def umatrix_cells(weights, n_rows, n_cols, topology="rectangular", metric=EUCLIDEAN, feature_weights=None):
     """The full U-matrix (the SOM Toolbox's (2 n_rows - 1) x (2 n_cols - 1) form), as cells on the plane.
 
     A cell between every two units that share an edge (4 per unit on
@@ -53,7 +54,7 @@ def umatrix_cells(weights, n_rows, n_cols, topology="rectangular", metric=EUCLID
     the median of the cells around it (the toolbox's default). The cells
     sit on a lattice of half the units' spacing, in plot coordinates
     (:func:`fastsom.topology.plot_positions`); plots draw them at half size.
-    Planar: a torus's seams are not drawn.
+    Planar: a torus's seams are not drawn. ``feature_weights``: as :func:`umatrix`.
 
     Returns
     -------
@@ -69,7 +70,7 @@ def umatrix_cells(weights, n_rows, n_cols, topology="rectangular", metric=EUCLID
         """d(u, partner[u]) for every unit (nan where partner[u] = -1), by the U-matrix's own kernel."""
         out = np.empty(n_units)
         _quality.neighbor_distances(weights, np.ascontiguousarray(partner.reshape(-1, 1), dtype=np.int64), metric,
-                                    out)
+                                    kernel_feature_weights(feature_weights), out)
         return out
 
     pair = np.column_stack([distances_to(table[:, j]) for j in range(table.shape[1])])

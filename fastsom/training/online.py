@@ -24,8 +24,8 @@ import numpy as np
 from .. import _threads
 from .. import topology as grid_module
 from .._validation import check_magnitude, check_option, check_X
-from ..kernels.sweep import ALL_COMPLETE, NO_FEATURE_WEIGHTS, OnlineState, online_fast, online_parallel, online_strict
-from ..missing import Rows, check_feature_weights, inspect_rows
+from ..kernels.sweep import ALL_COMPLETE, OnlineState, online_fast, online_parallel, online_strict
+from ..missing import Rows, check_feature_weights, inspect_rows, kernel_feature_weights
 from ..options import DISTANCES, MISSING, NEIGHBORHOODS
 from .phases import NO_PHASES
 from .plan import SampleOrder
@@ -122,7 +122,7 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
         block_size = default_block_size(*weights.shape)
     no_bmus = np.empty(0, dtype=np.int64)
     errors = np.zeros(4)
-    feature_weights = NO_FEATURE_WEIGHTS if feature_weights is None else feature_weights
+    feature_weights = kernel_feature_weights(feature_weights)
     incomplete = ALL_COMPLETE if incomplete is None else incomplete
     while state[0] < n_iterations:
         with phases("python"):
