@@ -243,6 +243,27 @@ def best_two_gemm_masked(G1, G2, metric, coords, geometry, max_d2, bmus, score, 
 
 
 @fast_jit
+def split_masked_rows(X, rows, shift, X0, K):
+    """The GEMM operands of rows with missing values: X0 (NaN as 0) and K (1 observed, 0 missing), one pass.
+
+    X     IN  (n, n_features); rows IN (r,) int64, the rows to take
+    shift IN  (n_features,) of X's dtype, subtracted (see ``training.batch.common_shift``), or length 0
+    X0, K OUT (r, n_features), X's dtype
+    """
+    shifted = shift.shape[0] > 0
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        for k in range(X.shape[1]):
+            value = X[i, k]
+            if value == value:
+                X0[j, k] = value - shift[k] if shifted else value
+                K[j, k] = 1.0
+            else:
+                X0[j, k] = 0.0
+                K[j, k] = 0.0
+
+
+@fast_jit
 def accumulate_gemm_masked(X, bmus, score, far, metric, feature_weights, incomplete, stats, totals):
     """:func:`accumulate_gemm` with feature weights or rows with missing values (NaN).
 

@@ -174,6 +174,7 @@ def smooth(stats, coords, geometry, cell_unit, kind, sigma, out, scratch=None):
 
 _NO_WEIGHTS = np.empty(0)
 _NO_FLAGS = np.empty(0, dtype=np.uint8)
+_NO_SHIFT = np.empty(0)
 _EMPTY_ROWS = np.empty(0, dtype=np.int64)
 
 
@@ -258,6 +259,7 @@ class ChunkPass:
         self.far = np.empty(self.chunk_size, dtype=np.uint8)
         self.G = np.empty((self.chunk_size, n_units), dtype=dtype) if self.gemm else None
         self.shifted = None
+        self.gathered = self.answers = None  # (data with missing values: see _complete_bmus)
         self.n_features, self.dtype = n_features, dtype
 
     def add(self, X, start, stats, totals, bmus=None, n_ranges=1, phases=NO_PHASES, incomplete=None):
@@ -306,12 +308,14 @@ class ChunkPass:
                 # serially, so the two thread pools never compete (see
                 # kernels.batch.best_two_gemm for the timings).
                 with phases("bmu"):
-                    np.matmul(X_chunk, start.gemm_codebook.T, out=self.G[:m])
-                    _kernels.best_two_gemm(self.G[:m], start.unit_term, metric, self.coords, self.geometry,
-                                           self.max_d2, bmu_out, dist, far)
-                    if rows.shape[0]:  # their products above held NaN: their masked answers instead
+                    if rows.shape[0]:
+                        self._complete_bmus(X_chunk, rows, start, bmu_out, dist, far)
                         for out, answers in zip((bmu_out, dist, far), masked, strict=True):
                             out[rows] = answers[first:first + rows.shape[0]]
+                    else:
+                        np.matmul(X_chunk, start.gemm_codebook.T, out=self.G[:m])
+                        _kernels.best_two_gemm(self.G[:m], start.unit_term, metric, self.coords, self.geometry,
+                                               self.max_d2, bmu_out, dist, far)
                 with phases("update"):
                     if weighted or incomplete is not None:
                         flags = _NO_FLAGS
@@ -330,6 +334,28 @@ class ChunkPass:
                     _kernels.accumulate_parallel(X_chunk, bmu_out, dist, far, stats, totals, n_ranges,
                                                  rows.shape[0] > 0)
 
+    def _complete_bmus(self, X_chunk, rows, start, bmus, score, far):
+        """:func:`best_two_gemm` for the complete rows of a chunk that also holds rows with NaN (``rows``).
+
+        Gathered first: a copy of a row costs about a twentieth of its GEMM,
+        which the rows with NaN would waste (they get their own, masked).
+        """
+        complete = np.ones(X_chunk.shape[0], dtype=bool)
+        complete[rows] = False
+        picked = np.flatnonzero(complete)
+        c = picked.shape[0]
+        if self.gathered is None:
+            self.gathered = np.empty((self.chunk_size, self.n_features), dtype=self.dtype)
+            self.answers = (np.empty(self.chunk_size, dtype=np.int64), np.empty(self.chunk_size),
+                            np.empty(self.chunk_size, dtype=np.uint8))
+        np.take(X_chunk, picked, axis=0, out=self.gathered[:c])
+        np.matmul(self.gathered[:c], start.gemm_codebook.T, out=self.G[:c])
+        answers = tuple(a[:c] for a in self.answers)
+        _kernels.best_two_gemm(self.G[:c], start.unit_term, start.metric, self.coords, self.geometry, self.max_d2,
+                               *answers)
+        for out, found in zip((bmus, score, far), answers, strict=True):
+            out[picked] = found
+
     def _masked_bmus(self, X, incomplete, start):
         """(BMUs, scores, not-adjacent flags) of the rows of X with NaN, from two GEMMs per block of them.
 
@@ -344,16 +370,17 @@ class ChunkPass:
         r = incomplete.shape[0]
         answers = (np.empty(r, dtype=np.int64), np.empty(r), np.empty(r, dtype=np.uint8))
         unit_terms = _masked_unit_terms(start)
-        for lo in range(0, r, self.chunk_size):
-            hi = min(r, lo + self.chunk_size)
-            picked = X[incomplete[lo:hi]]
-            if start.shift is not None:
-                picked -= start.shift
-            observed = ~np.isnan(picked)
-            np.copyto(picked, 0, where=~observed)
-            G1 = np.matmul(picked, start.gemm_codebook.T, out=self.G[:hi - lo])
-            G2 = np.matmul(observed.astype(self.dtype), unit_terms.T)
-            _kernels.best_two_gemm_masked(G1, G2, start.metric, self.coords, self.geometry, self.max_d2,
+        shift = _NO_SHIFT.astype(self.dtype) if start.shift is None else start.shift
+        block = min(r, self.chunk_size)
+        X0, K = np.empty((block, self.n_features), self.dtype), np.empty((block, self.n_features), self.dtype)
+        G2 = np.empty((block, unit_terms.shape[0]), self.dtype)
+        for lo in range(0, r, block):
+            hi = min(r, lo + block)
+            m = hi - lo
+            _kernels.split_masked_rows(X, incomplete[lo:hi], shift, X0[:m], K[:m])
+            G1 = np.matmul(X0[:m], start.gemm_codebook.T, out=self.G[:m])
+            np.matmul(K[:m], unit_terms.T, out=G2[:m])
+            _kernels.best_two_gemm_masked(G1, G2[:m], start.metric, self.coords, self.geometry, self.max_d2,
                                           answers[0][lo:hi], answers[1][lo:hi], answers[2][lo:hi])
         return answers
 
@@ -411,6 +438,8 @@ def run_epochs(epoch_sums, n_samples, weights, coords, geometry, sigmas, kind, m
     n_units, n_features = weights.shape
     n_epochs = sigmas.shape[0]
     n_columns = 2 * n_features + 1 if missing else n_features + 1
+    if feature_weights is not None:  # writable: numba compiles read-only arrays as a type of their own
+        feature_weights = np.array(feature_weights, dtype=np.float64)
     update = Update(coords, geometry, kind, n_units, n_columns)
     n_threads = smoothing_threads(metric in (EUCLIDEAN, COSINE), n_units, n_columns, update.cell_unit)
     stats = np.empty((n_units, n_columns))
