@@ -42,6 +42,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import user_stacklevel
+from .kernels.distances import CHEBYSHEV, MANHATTAN, Masks
 from .kernels.missing import missing_per_row
 
 
@@ -76,17 +77,48 @@ def check_feature_weights(value):
     return array
 
 
-_NO_WEIGHTS = np.empty(0)
+#: ``Masks.incomplete`` when no per-sample flags are needed (queries, batch).
+NO_FLAGS = np.empty(0, dtype=np.uint8)
 
 
-def kernel_feature_weights(feature_weights):
-    """Feature weights as kernels take them: a writable (n_features,) float64 copy, or length 0 for none.
+def kernel_masks(feature_weights, n_features, missing=False, incomplete=None):
+    """The kernels' ``masks`` argument: None when nothing is masked (then omit it), else a ``kernels.distances.Masks``.
 
-    Writable because numba compiles a read-only array (``Settings`` keeps
-    its weights read-only) as a type of its own: every kernel would be
-    compiled a second time for weighted maps.
+    ``feature_weights`` (n_features,) or None; ``missing``: the data may hold
+    NaN; ``incomplete``: online training's (n_samples,) uint8 flags of the
+    rows holding NaN. The weights are copied (numba compiles a read-only
+    array, as ``Settings`` keeps them, as a type of its own) and summed in
+    the kernels' order, so a complete row's observed weight is the total
+    exactly and its distances are not rescaled.
     """
-    return _NO_WEIGHTS if feature_weights is None else np.array(feature_weights, dtype=np.float64)
+    if feature_weights is None and not missing and incomplete is None:
+        return None
+    mu = np.ones(n_features) if feature_weights is None else np.array(feature_weights, dtype=np.float64)
+    total = 0.0
+    for value in mu:  # left to right, as kernels.distances.observed_weight adds them
+        total += float(value)
+    return Masks(mu, total, feature_weights is not None, bool(missing or incomplete is not None),
+                 NO_FLAGS if incomplete is None else np.ascontiguousarray(incomplete, dtype=np.uint8))
+
+
+def masked_args(masks):
+    """The trailing arguments of a kernel call: ``(masks,)``, or none at all (the kernel's plain code)."""
+    return () if masks is None else (masks,)
+
+
+def weighted_codebook(weights, feature_weights, metric):
+    """Units scaled so that the plain distance between them is the weighted one; ``weights`` itself if unweighted.
+
+    For unit-to-unit distances (U-matrix, topographic product): with mu >= 0,
+    ``sum mu (a - b)^2 = sum (sqrt(mu) a - sqrt(mu) b)^2`` (euclidean; cosine
+    likewise with the weighted inner product), ``sum mu |a - b| = sum |mu a
+    - mu b|`` (manhattan) and ``max mu |a - b| = max |mu a - mu b|``
+    (chebyshev): the same values up to rounding, from the plain kernels.
+    """
+    if feature_weights is None:
+        return weights
+    factor = feature_weights if metric in (MANHATTAN, CHEBYSHEV) else np.sqrt(feature_weights)
+    return np.ascontiguousarray(weights * factor.astype(weights.dtype))
 
 
 def check_max_missing(value):
@@ -120,7 +152,8 @@ def inspect_rows(X, feature_weights=None, max_missing=1.0, name="X"):
     n_samples, n_features = X.shape
     n_missing = np.empty(n_samples, dtype=np.int64)
     observed = np.empty(n_samples)
-    missing_per_row(X, kernel_feature_weights(feature_weights), n_missing, observed)
+    mu = np.ones(n_features) if feature_weights is None else np.array(feature_weights, dtype=np.float64)
+    missing_per_row(X, mu, n_missing, observed)
     too_many = n_missing > max_missing * n_features
     if too_many.any():
         row = int(np.argmax(too_many))

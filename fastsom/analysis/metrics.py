@@ -24,7 +24,7 @@ from .._validation import check_dtype
 from ..kernels import bmu as _bmu
 from ..kernels import quality as _quality
 from ..kernels.distances import EUCLIDEAN
-from ..missing import kernel_feature_weights
+from ..missing import kernel_masks, masked_args, weighted_codebook
 from ..options import DISTANCES, NEIGHBORHOODS
 from ..training.batch import default_chunk_size
 
@@ -73,7 +73,7 @@ def best_two_units(X, weights, metric=EUCLIDEAN, feature_weights=None, missing=F
     for bit, at about the cost of the GEMM; rows with missing values are
     answered by the masked direct scan. Other metrics, and maps with
     feature weights, compute every distance directly, on all numba threads
-    (``kernels.bmu.best_two_masked``).
+    (``kernels.bmu.best_two_units``, masked rows by ``bmu.masked_top_two``).
 
     Returns
     -------
@@ -89,12 +89,9 @@ def best_two_units(X, weights, metric=EUCLIDEAN, feature_weights=None, missing=F
     second = np.empty(n_samples, dtype=np.int64)
     dist_bmu = np.empty(n_samples, dtype=np.float64)
     dist_second = np.empty(n_samples, dtype=np.float64)
-    if feature_weights is not None or (missing and (metric != EUCLIDEAN or n_units < 2)):
-        _bmu.best_two_masked(X, weights, metric, kernel_feature_weights(feature_weights), bool(missing), bmu, dist_bmu,
-                             second, dist_second)
-        return bmu, dist_bmu, second, dist_second
-    if metric != EUCLIDEAN or n_units < 2 or n_samples == 0:
-        _bmu.best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second)
+    masks = kernel_masks(feature_weights, X.shape[1], missing)
+    if metric != EUCLIDEAN or n_units < 2 or n_samples == 0 or (masks is not None and masks.weighted):
+        _bmu.best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second, *masked_args(masks))
         return bmu, dist_bmu, second, dist_second
     # Centred weights: the GEMM's rounding then scales with the spread of
     # the units, not their distance from 0 (see kernels.bmu.gemm_error_bounds).
@@ -115,8 +112,8 @@ def best_two_units(X, weights, metric=EUCLIDEAN, feature_weights=None, missing=F
     for lo in range(0, n_samples, chunk):
         hi = min(n_samples, lo + chunk)
         np.matmul(X[lo:hi], centred.T, out=G[:hi - lo])
-        _bmu.best_two_checked(G[:hi - lo], unit_term, unit_norm2, X[lo:hi], weights, bounds, bool(missing),
-                              bmu[lo:hi], dist_bmu[lo:hi], second[lo:hi], dist_second[lo:hi])
+        _bmu.best_two_checked(G[:hi - lo], unit_term, unit_norm2, X[lo:hi], weights, bounds, bmu[lo:hi],
+                              dist_bmu[lo:hi], second[lo:hi], dist_second[lo:hi], *masked_args(masks))
     return bmu, dist_bmu, second, dist_second
 
 
@@ -137,7 +134,7 @@ def distances(X, weights, metric=EUCLIDEAN, dtype=None, feature_weights=None, mi
     """
     check_map_arrays(X, weights, metric)
     out = np.empty((X.shape[0], weights.shape[0]), dtype=weights.dtype if dtype is None else check_dtype(dtype))
-    _bmu.rank_distances(X, weights, metric, kernel_feature_weights(feature_weights), bool(missing), out)
+    _bmu.rank_distances(X, weights, metric, out, *masked_args(kernel_masks(feature_weights, X.shape[1], missing)))
     if metric == EUCLIDEAN:
         np.sqrt(out, out=out)  # in place: the result is the only n_samples x n_units array
     return out
@@ -182,8 +179,8 @@ def distortion(X, weights, coords, geometry, sigma, kind, metric=EUCLIDEAN, feat
         raise ValueError(f"kind={kind!r} must be a code of fastsom.options.NEIGHBORHOODS: {NEIGHBORHOODS}")
     bmu = best_two_units(X, weights, metric, feature_weights, missing)[0]
     terms = np.empty(X.shape[0], dtype=np.float64)
-    _quality.distortion_terms(X, weights, bmu, coords, geometry, float(sigma), kind, metric,
-                              kernel_feature_weights(feature_weights), bool(missing), terms)
+    _quality.distortion_terms(X, weights, bmu, coords, geometry, float(sigma), kind, metric, terms,
+                              *masked_args(kernel_masks(feature_weights, X.shape[1], missing)))
     return _mean(terms[bmu >= 0])
 
 
@@ -205,8 +202,8 @@ def topographic_product(weights, coords, geometry, metric=EUCLIDEAN, feature_wei
         raise ValueError("the topographic product needs a map of at least 2 units; this map has 1")
     terms = np.empty(n_units, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        _quality.topographic_product_terms(weights, coords, geometry, metric, kernel_feature_weights(feature_weights),
-                                           terms)
+        _quality.topographic_product_terms(weighted_codebook(weights, feature_weights, metric), coords, geometry,
+                                           metric, terms)
     total = float(np.sum(terms))
     return total / (n_units * (n_units - 1)) if np.isfinite(total) else float("nan")
 

@@ -14,7 +14,7 @@ import numpy as np
 from .. import topology as _topology
 from ..kernels import quality as _quality
 from ..kernels.distances import EUCLIDEAN
-from ..missing import kernel_feature_weights
+from ..missing import weighted_codebook
 
 
 def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, metric=EUCLIDEAN, connectivity=None,
@@ -31,7 +31,9 @@ def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, met
     ----------
     weights : ndarray (n_units, n_features)
     feature_weights : ndarray (n_features,) float64 or None
-        The map's feature weights, if any: distances weigh each feature's term.
+        The map's feature weights, if any: distances weigh each feature's
+        term (computed on units scaled by
+        :func:`fastsom.missing.weighted_codebook`).
 
     Returns
     -------
@@ -39,8 +41,8 @@ def umatrix(weights, n_rows, n_cols, topology="rectangular", toroidal=False, met
     """
     table = _topology.neighbors(n_rows, n_cols, topology, toroidal, connectivity)
     out = np.empty(n_rows * n_cols, dtype=np.float64)
-    _quality.neighbor_distances(weights, np.ascontiguousarray(table, dtype=np.int64), metric,
-                                kernel_feature_weights(feature_weights), out)
+    _quality.neighbor_distances(weighted_codebook(weights, feature_weights, metric),
+                                np.ascontiguousarray(table, dtype=np.int64), metric, out)
     return out.reshape(n_rows, n_cols)
 
 
@@ -63,6 +65,7 @@ def umatrix_cells(weights, n_rows, n_cols, topology="rectangular", metric=EUCLID
     kinds : ndarray (n_cells,) int8: 0 a unit, 1 between two units, 2 a square's centre
     """
     n_units = n_rows * n_cols
+    weights = weighted_codebook(weights, feature_weights, metric)
     centres = _topology.plot_positions(n_rows, n_cols, topology)
     table = _topology.neighbors(n_rows, n_cols, topology, False, 4 if topology == "rectangular" else 6)
 
@@ -70,7 +73,7 @@ def umatrix_cells(weights, n_rows, n_cols, topology="rectangular", metric=EUCLID
         """d(u, partner[u]) for every unit (nan where partner[u] = -1), by the U-matrix's own kernel."""
         out = np.empty(n_units)
         _quality.neighbor_distances(weights, np.ascontiguousarray(partner.reshape(-1, 1), dtype=np.int64), metric,
-                                    kernel_feature_weights(feature_weights), out)
+                                    out)
         return out
 
     pair = np.column_stack([distances_to(table[:, j]) for j in range(table.shape[1])])

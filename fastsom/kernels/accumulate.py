@@ -38,8 +38,8 @@ import math
 import numpy as np
 
 from .._jit import fast_jit, inline_jit, parallel_jit, prange
-from .bmu import LANES, TASK_ROWS, best_two_lanes, top_two_of_row
-from .distances import COSINE, EUCLIDEAN, kernel_weights, reported_scale, to_metric
+from .bmu import LANES, TASK_ROWS, best_two_lanes, is_masked, masked_top_two, nearest_two
+from .distances import COSINE, EUCLIDEAN, reported_scale, to_metric
 from .grid import grid_d2
 
 
@@ -91,7 +91,7 @@ def best_two_gemm(G, unit_term, metric, coords, geometry, max_d2, bmus, score, f
 
 
 @parallel_jit
-def best_two_direct(X, weights, metric, coords, geometry, max_d2, feature_weights, missing, bmus, dist, far):
+def best_two_direct(X, weights, metric, coords, geometry, max_d2, bmus, dist, far, masks=None):
     """Best and second-best unit of each sample, distances computed term by term.
 
     For the metrics without a GEMM form (manhattan, chebyshev); any metric
@@ -100,48 +100,54 @@ def best_two_direct(X, weights, metric, coords, geometry, max_d2, feature_weight
     X        IN  (m, n_features), the chunk's samples, dtype of weights
     weights  IN  (n_units, n_features)
     metric   IN  int, a code from kernels.distances
-    feature_weights IN (n_features,) float64, or length 0: none
-    missing  IN  bool, X may hold NaN (missing values)
-    coords, geometry, max_d2, bmus, dist, far: as :func:`best_two_gemm`;
-    a row with nothing observed gets BMU -1 (and is left out of the sums)
-
-    Masked rows (feature weights, NaN) are matched by
-    ``kernels.bmu.masked_top_two``, their distances reported rescaled.
+    coords, geometry, max_d2, bmus, dist, far: as :func:`best_two_gemm`
+    masks    IN  ``distances.Masks`` or omitted: masked rows are matched by
+                 ``bmu.masked_top_two`` (distances reported rescaled); a
+                 row with nothing observed gets BMU -1, left out of the sums
     """
     m = X.shape[0]
-    mu, weighted, total = kernel_weights(feature_weights, X.shape[1])
     n_tasks = (m + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
         for i in range(t * TASK_ROWS, min(m, (t + 1) * TASK_ROWS)):
-            best_s, best_u, _, next_u = top_two_of_row(weights, X[i], metric, mu, total, weighted, missing)
+            if masks is not None:
+                if is_masked(masks, X[i]):
+                    best_s, best_u, _, next_u = masked_top_two(weights, X[i], metric, masks.mu, masks.total)
+                    bmus[i] = best_u
+                    dist[i] = to_metric(metric, best_s)
+                    far[i] = _far(coords, geometry, max_d2, best_u, next_u)
+                    continue
+            best_s, best_u, _, next_u = nearest_two(weights, X[i], metric)
             bmus[i] = best_u
             dist[i] = to_metric(metric, best_s)
             far[i] = _far(coords, geometry, max_d2, best_u, next_u)
 
 
 @inline_jit
-def _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges, missing):
+def _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges, masks):
     """Add a chunk's samples to their BMUs' sums and counts, and its errors to the totals.
 
     X        IN    (m, n_features), the chunk's samples
-    bmus     IN    (m,) int64; -1: a row with nothing observed, left out
+    bmus     IN    (m,) int64
     dist     IN    (m,) float64, each sample's distance to its BMU
     far      IN    (m,) uint8, 1 where the two best units are not adjacent
     stats    INOUT (n_units, n_columns) float64, n_columns >= n_features + 1:
                    sums in columns :n_features, count in column n_features;
-                   with ``missing``, column n_features + 1 + k counts the
-                   samples missing feature k (``training.batch`` turns the
-                   counts into observed counts before smoothing);
+                   with ``masks`` of data with NaN, column n_features + 1 + k
+                   counts the samples missing feature k (``training.batch``
+                   turns the counts into observed counts before smoothing);
                    any further columns are padding and stay untouched
     totals   INOUT (2,) float64: [sum of dist, number of far samples]
     n_ranges IN    int, column ranges accumulated in parallel (1 = serial)
-    missing  IN    bool, X may hold NaN: a missing value adds nothing to the
-                   sums and one to its feature's missing count
+    masks    IN    ``distances.Masks`` or None (the kernel's omitted argument,
+                   pruned): a missing value adds nothing to the sums and one
+                   to its feature's missing count; BMU -1 (nothing observed)
+                   is left out
 
-    Each thread owns a range of columns (a feature's sum and missing count
-    together) and walks all samples in order, so every element of ``stats``
-    receives its samples in sample order: the sums are bit for bit those of
-    a serial loop, for any ``n_ranges`` and any chunking of the samples.
+    Each thread owns a range of columns (a feature's sum and its missing
+    count together) and walks all samples in order, so every element of
+    ``stats`` receives its samples in sample order: the sums are bit for bit
+    those of a serial loop, for any ``n_ranges`` and any chunking of the
+    samples.
     """
     m, n_features = X.shape
     n_columns = n_features + 1
@@ -151,26 +157,30 @@ def _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges, missing):
         top = min(hi, n_features)
         for i in range(m):
             b = bmus[i]
-            if b < 0:
-                continue
-            if missing:
+            if masks is not None:
+                if b < 0:
+                    continue
                 for k in range(lo, top):
                     value = X[i, k]
                     if value == value:
                         stats[b, k] += value
                     else:
                         stats[b, n_columns + k] += 1.0
-            else:
-                for k in range(lo, top):
-                    stats[b, k] += X[i, k]
+                if hi == n_columns:
+                    stats[b, n_features] += 1.0
+                continue
+            for k in range(lo, top):
+                stats[b, k] += X[i, k]
             if hi == n_columns:
                 stats[b, n_features] += 1.0
     qe = totals[0]
     n_far = totals[1]
     for i in range(m):
-        if bmus[i] >= 0:
-            qe += dist[i]
-            n_far += far[i]
+        if masks is not None:
+            if bmus[i] < 0:
+                continue
+        qe += dist[i]
+        n_far += far[i]
     totals[0] = qe
     totals[1] = n_far
 
@@ -264,15 +274,15 @@ def split_masked_rows(X, rows, shift, X0, K):
 
 
 @fast_jit
-def accumulate_gemm_masked(X, bmus, score, far, metric, feature_weights, incomplete, stats, totals):
+def accumulate_gemm_masked(X, bmus, score, far, metric, masks, incomplete, stats, totals):
     """:func:`accumulate_gemm` with feature weights or rows with missing values (NaN).
 
-    feature_weights IN (n_features,) float64, or length 0: none
+    masks           IN ``distances.Masks``: the feature weights
     incomplete      IN (m,) uint8, 1 where the chunk's row holds NaN; or
                        length 0: no row does
-    stats           INOUT as :func:`_accumulate_body` with ``missing``
-                    (missing counts from column n_features + 1) when X has
-                    NaN, else (n_units, n_features + 1)
+    stats           INOUT as :func:`_accumulate_body` with masks (missing
+                    counts from column n_features + 1) when X has NaN, else
+                    (n_units, n_features + 1)
 
     Sums and counts as :func:`_accumulate_body`: a missing value adds
     nothing to its feature's sum and one to its missing count. The scores
@@ -282,7 +292,7 @@ def accumulate_gemm_masked(X, bmus, score, far, metric, feature_weights, incompl
     observed of weight > 0 is left out (its BMU set to -1).
     """
     m, n_features = X.shape
-    mu, weighted, total = kernel_weights(feature_weights, n_features)
+    mu, weighted, total = masks.mu, masks.weighted, masks.total
     cosine = metric == COSINE
     flagged = incomplete.shape[0] > 0
     qe = totals[0]
@@ -330,13 +340,13 @@ def accumulate_gemm_masked(X, bmus, score, far, metric, feature_weights, incompl
 
 
 @parallel_jit
-def accumulate_parallel(X, bmus, dist, far, stats, totals, n_ranges, missing):
+def accumulate_parallel(X, bmus, dist, far, stats, totals, n_ranges, masks=None):
     """:func:`_accumulate_body` over ``n_ranges`` column ranges in parallel; bit for bit the serial result.
 
     ``n_ranges`` is passed in (normally ``numba.get_num_threads()``): calling
     that inside the kernel makes numba refuse to cache it.
     """
-    _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges, missing)
+    _accumulate_body(X, bmus, dist, far, stats, totals, n_ranges, masks)
 
 
 @fast_jit

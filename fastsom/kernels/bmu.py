@@ -39,7 +39,6 @@ from .distances import (
     COSINE,
     EUCLIDEAN,
     has_missing,
-    kernel_weights,
     masked_distance,
     masked_distances,
     masked_norm,
@@ -161,8 +160,8 @@ def masked_top_two(weights, x, metric, mu, total):
     observed feature of weight > 0, which has no BMU.
 
     Not inlined: compiled once per dtype in exact IEEE arithmetic, and
-    called by every kernel that meets a masked row (queries, batch,
-    online), so the kernels of maps without masks compile no more code.
+    called by every kernel that meets a masked row (see the notes on masks
+    in :mod:`fastsom.kernels.distances`).
     """
     observed = observed_weight(x, mu)
     if observed == 0.0:
@@ -178,14 +177,9 @@ def masked_top_two(weights, x, metric, mu, total):
 
 
 @inline_jit
-def top_two_of_row(weights, x, metric, mu, total, weighted, missing):
-    """Row x's top two: :func:`masked_top_two` if the map is weighted or x holds NaN, else :func:`nearest_two`.
-
-    ``missing``: X may hold NaN (else x is not scanned for it).
-    """
-    if weighted or (missing and has_missing(x)):
-        return masked_top_two(weights, x, metric, mu, total)
-    return nearest_two(weights, x, metric)
+def is_masked(masks, x):
+    """Whether row x is masked: the map is weighted, or x holds NaN in data that may (``masks`` not None)."""
+    return masks.weighted or (masks.missing and has_missing(x))
 
 
 @parallel_jit
@@ -206,31 +200,6 @@ def squared_norms(A, out):
             out[i] = acc
 
 
-
-
-@parallel_jit
-def best_two_masked(X, weights, metric, feature_weights, missing, bmu, dist_bmu, second, dist_second):
-    """:func:`best_two_units` on a map with feature weights or data with missing values (NaN).
-
-    feature_weights IN (n_features,) float64, or length 0: none
-    missing         IN bool, X may hold NaN
-    the others      as :func:`best_two_units`; a row with nothing observed
-                    (no feature of weight > 0) gets -1 and nan
-
-    Rows that are complete on a map without feature weights take the plain
-    scan (:func:`nearest_two`): the same bits as :func:`best_two_units`.
-    Distances of masked rows are reported rescaled (``reported_scale``).
-    """
-    n_samples = X.shape[0]
-    mu, weighted, total = kernel_weights(feature_weights, weights.shape[1])
-    n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
-    for t in prange(n_tasks):
-        for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
-            best_d, best, next_d, next_u = top_two_of_row(weights, X[i], metric, mu, total, weighted, missing)
-            bmu[i] = best
-            dist_bmu[i] = best_d
-            second[i] = next_u
-            dist_second[i] = next_d
 
 
 @inline_jit
@@ -317,7 +286,7 @@ def best_two_lanes(G, unit_term, cosine, i, lane_s, lane_u):
 
 
 @parallel_jit
-def best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second):
+def best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second, masks=None):
     """First and second best matching unit of every sample.
 
     X           IN  (n_samples, n_features)
@@ -327,11 +296,19 @@ def best_two_units(X, weights, metric, bmu, dist_bmu, second, dist_second):
     dist_bmu    OUT (n_samples,) float64, its rank distance
     second      OUT (n_samples,) int64, the second best unit, -1 if n_units == 1
     dist_second OUT (n_samples,) float64, its rank distance (inf if none)
+    masks       IN  ``distances.Masks`` or omitted: masked rows are answered
+                    by :func:`masked_top_two` (rank distances reported
+                    rescaled; -1 and nan for a row with nothing observed)
     """
     n_samples = X.shape[0]
     n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
         for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
+            if masks is not None:
+                if is_masked(masks, X[i]):
+                    dist_bmu[i], bmu[i], dist_second[i], second[i] = masked_top_two(weights, X[i], metric, masks.mu,
+                                                                                    masks.total)
+                    continue
             best_d, best, next_d, next_u = nearest_two(weights, X[i], metric)
             bmu[i] = best
             dist_bmu[i] = best_d
@@ -413,7 +390,7 @@ def _shortlist_threshold(bounds, next_s, next_norm2, best_d, next_d):
 
 
 @fast_jit
-def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, missing, bmu, dist_bmu, second, dist_second):
+def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, bmu, dist_bmu, second, dist_second, masks=None):
     """Euclidean BMU queries from GEMM products, equal to :func:`best_two_units` bit for bit.
 
     G           IN  (m, n_units), ``X @ (weights - c).T`` in the weights' dtype,
@@ -423,10 +400,10 @@ def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, missing, bmu,
     X           IN  (m, n_features), the chunk's samples
     weights     IN  (n_units, n_features)
     bounds      IN  (6,) float64, :func:`gemm_error_bounds`
-    missing     IN  bool, X may hold NaN: rows that do are answered by the
-                    masked scan (:func:`masked_top_two`; their products are
-                    not used)
     bmu, dist_bmu, second, dist_second OUT (m,): as :func:`best_two_units`
+    masks       IN  ``distances.Masks`` (unweighted, data with NaN) or
+                    omitted: rows with NaN are answered by
+                    :func:`masked_top_two`, their products unused
 
     The GEMM ranks every unit cheaply (:func:`best_two_lanes`), but its
     rounding can misorder units whose distances differ by less than it.
@@ -448,13 +425,13 @@ def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, missing, bmu,
     lane_s = np.empty(LANES)
     lane_u = np.empty(LANES, dtype=np.int64)
     shortlist = np.empty(n_units, dtype=np.int64)
-    mu = np.ones(weights.shape[1])
     for i in range(m):
         x = X[i]
-        if missing and has_missing(x):  # unweighted maps only come here: weights 1
-            dist_bmu[i], bmu[i], dist_second[i], second[i] = masked_top_two(weights, x, EUCLIDEAN, mu,
-                                                                            float(weights.shape[1]))
-            continue
+        if masks is not None:
+            if is_masked(masks, x):
+                dist_bmu[i], bmu[i], dist_second[i], second[i] = masked_top_two(weights, x, EUCLIDEAN, masks.mu,
+                                                                                masks.total)
+                continue
         best_d, best_u, second_d, second_u = np.inf, -1, np.inf, -1
         p, _, q = best_two_lanes(G, unit_term, False, i, lane_s, lane_u)
         if q >= 0:
@@ -487,32 +464,30 @@ def best_two_checked(G, unit_term, unit_norm2, X, weights, bounds, missing, bmu,
 
 
 @parallel_jit
-def rank_distances(X, weights, metric, feature_weights, missing, out):
+def rank_distances(X, weights, metric, out, masks=None):
     """Rank distance of every sample to every unit (squared for euclidean).
 
-    X               IN  (n_samples, n_features)
-    weights         IN  (n_units, n_features)
-    metric          IN  int, a code from kernels.distances
-    feature_weights IN  (n_features,) float64, or length 0: none
-    missing         IN  bool, X may hold NaN
-    out             OUT (n_samples, n_units), float32 or float64 (each value
-                        rounded once); masked rows (feature weights, NaN)
-                        rescaled as :func:`masked_top_two` reports them, nan
-                        for a row with nothing observed
+    X       IN  (n_samples, n_features)
+    weights IN  (n_units, n_features)
+    metric  IN  int, a code from kernels.distances
+    out     OUT (n_samples, n_units), float32 or float64 (each value rounded once)
+    masks   IN  ``distances.Masks`` or omitted: masked rows get their
+                distances as :func:`masked_top_two` reports them (rescaled),
+                nan for a row with nothing observed
     """
     n_samples = X.shape[0]
     n_units = weights.shape[0]
-    mu, weighted, total = kernel_weights(feature_weights, weights.shape[1])
     n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
         for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
             x = X[i]
-            if weighted or (missing and has_missing(x)):
-                masked_distances(weights, x, metric, mu, total, out[i])
-            else:
-                x_norm = vector_norm(x)
-                for u in range(n_units):
-                    out[i, u] = row_distance(metric, weights, u, x, x_norm)
+            if masks is not None:
+                if is_masked(masks, x):
+                    masked_distances(weights, x, metric, masks.mu, masks.total, out[i])
+                    continue
+            x_norm = vector_norm(x)
+            for u in range(n_units):
+                out[i, u] = row_distance(metric, weights, u, x, x_norm)
 
 
 @fast_jit

@@ -20,6 +20,7 @@ features, so every metric keeps a tight (vectorisable) inner loop.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -148,6 +149,27 @@ def to_metric(metric, rank_distance):
 # Chebyshev and cosine are not sums of per-feature terms and are not rescaled.
 # ``reference.masked`` is the literal version. Complete rows of maps without
 # feature weights never come here: they keep the plain helpers above.
+#
+# Kernels take the masks as one trailing argument, ``masks=None``. Omitted
+# (maps without feature weights, data without NaN), numba prunes every
+# ``if masks is not None:`` branch before it compiles, so those kernels
+# compile and run the very code they had before masks existed (measured:
+# the same compile time; with the masked code merely present, the suite's
+# compile CPU time grew by half). The pruning sees the kernel's own
+# argument and an inline body it is passed to directly, not deeper: the
+# checks stay at those two levels, and the code they guard calls outlined
+# functions (:func:`masked_distances`, ``bmu.masked_top_two``,
+# ``sweep.masked_sweep``), compiled once per dtype by the maps that mask.
+
+
+class Masks(NamedTuple):
+    """What a kernel needs to mask rows (IN); built by ``fastsom.missing.kernel_masks``."""
+
+    mu: np.ndarray  # (n_features,) float64, the feature weights (ones: none)
+    total: float  # sum of mu (total_weight)
+    weighted: bool  # some weight is not 1: every row is masked
+    missing: bool  # the data may hold NaN: rows with NaN are masked
+    incomplete: np.ndarray  # online: (n_samples,) uint8, 1 where a row of X holds NaN; else length 0
 
 
 @inline_jit
@@ -157,18 +179,6 @@ def has_missing(y):
         if y[k] != y[k]:
             return True
     return False
-
-
-@inline_jit
-def kernel_weights(feature_weights, n_features):
-    """(mu, whether the map is weighted, sum of mu) from a kernel's ``feature_weights``.
-
-    ``feature_weights`` is (n_features,) float64, or length 0 for a map without
-    feature weights: mu is then all ones (masked rows of such maps, rows with
-    missing values, weigh every feature 1).
-    """
-    mu = np.ones(n_features) if feature_weights.shape[0] == 0 else feature_weights
-    return mu, feature_weights.shape[0] > 0, total_weight(mu)
 
 
 @inline_jit
@@ -274,13 +284,3 @@ def masked_distances(weights, x, metric, mu, total, out):
     for u in range(weights.shape[0]):
         out[u] = np.float64(masked_distance(metric, weights, u, x, x_norm, mu)) * scale
 
-
-@strict_jit
-def weighted_unit_distance(metric, weights, u, v, mu):
-    """The metric's distance between units u and v with feature weights mu (U-matrix, topographic product).
-
-    Outlined, as :func:`masked_distances`.
-    """
-    y = weights[v]
-    y_norm = masked_norm(y, mu) if metric == COSINE else 0.0
-    return to_metric(metric, np.float64(masked_distance(metric, weights, u, y, y_norm, mu)))

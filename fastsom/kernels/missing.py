@@ -8,21 +8,19 @@ without: see :mod:`fastsom.missing`.
 
 from .._jit import parallel_jit, prange
 from .bmu import TASK_ROWS
-from .distances import kernel_weights
 
 
 @parallel_jit
-def missing_per_row(X, feature_weights, n_missing, observed):
+def missing_per_row(X, mu, n_missing, observed):
     """Per row of X: the number of NaN and the weight of its observed features.
 
     X               IN  (n_samples, n_features), float32 or float64
-    feature_weights IN  (n_features,) float64, or length 0: every feature weighs 1
+    mu              IN  (n_features,) float64, the feature weights (ones: none)
     n_missing       OUT (n_samples,) int64
     observed        OUT (n_samples,) float64, sum of the weights of the
                         observed features (0: nothing to match the row on)
     """
     n_samples, n_features = X.shape
-    mu, _, _ = kernel_weights(feature_weights, n_features)
     n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
         for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):

@@ -19,53 +19,43 @@ import math
 
 import numpy as np
 
-from .._jit import parallel_jit, prange
-from .bmu import TASK_ROWS
-from .distances import (
-    has_missing,
-    kernel_weights,
-    masked_distances,
-    row_distance,
-    to_metric,
-    vector_norm,
-    weighted_unit_distance,
-)
-from .grid import position_d2
+from .._jit import parallel_jit, prange, strict_jit
+from .bmu import TASK_ROWS, is_masked
+from .distances import masked_distances, row_distance, to_metric, vector_norm
+from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
 
 
 @parallel_jit
-def distortion_terms(X, weights, bmu, coords, geometry, sigma, kind, metric, feature_weights, missing, out):
+def distortion_terms(X, weights, bmu, coords, geometry, sigma, kind, metric, out, masks=None):
     """sum_u h(d_grid(bmu_i, u), sigma) * d(x_i, w_u)^2 for every sample i.
 
     X        IN  (n_samples, n_features)
     weights  IN  (n_units, n_features)
-    bmu      IN  (n_samples,) int64, each sample's best matching unit; -1:
-                 none (a row with nothing observed), whose term is nan
+    bmu      IN  (n_samples,) int64, each sample's best matching unit
     coords   IN  (n_units, 2), geometry IN (4,): see kernels.grid
     sigma    IN  float, the neighbourhood's width
     kind     IN  int, a code from kernels.neighborhoods
     metric   IN  int, a code from kernels.distances
-    feature_weights IN (n_features,) float64, or length 0: none
-    missing  IN  bool, X may hold NaN; masked rows (NaN, feature weights)
-                 use their reported distances (``distances.masked_distances``)
     out      OUT (n_samples,) float64
+    masks    IN  ``distances.Masks`` or omitted: masked rows use their
+                 reported distances (``distances.masked_distances``); a row
+                 without a BMU (-1: nothing observed) gets nan
     """
     n_samples = X.shape[0]
     n_units = weights.shape[0]
-    mu, weighted, mu_total = kernel_weights(feature_weights, X.shape[1])
     period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
     n_tasks = (n_samples + TASK_ROWS - 1) // TASK_ROWS
     for t in prange(n_tasks):
-        masked_d = np.empty(n_units)  # a task's scratch, for its masked rows
         for i in range(t * TASK_ROWS, min(n_samples, (t + 1) * TASK_ROWS)):
-            if bmu[i] < 0:
-                out[i] = np.nan
-                continue
+            if masks is not None:
+                if bmu[i] < 0:
+                    out[i] = np.nan
+                    continue
+                if is_masked(masks, X[i]):
+                    out[i] = _masked_distortion(X[i], weights, bmu[i], coords, geometry, sigma, kind, metric, masks)
+                    continue
             x = X[i]
-            masked = weighted or (missing and has_missing(x))
-            if masked:
-                masked_distances(weights, x, metric, mu, mu_total, masked_d)
             x_norm = vector_norm(x)
             br, bc = coords[bmu[i], 0], coords[bmu[i], 1]
             total = 0.0
@@ -73,14 +63,28 @@ def distortion_terms(X, weights, bmu, coords, geometry, sigma, kind, metric, fea
                 h = neighborhood(kind, position_d2(br, bc, coords[u, 0], coords[u, 1],
                                                    period_r, period_c, weight_r, weight_c), sigma)
                 if h != 0.0:
-                    rank = masked_d[u] if masked else float(row_distance(metric, weights, u, x, x_norm))
-                    d = to_metric(metric, rank)
+                    d = to_metric(metric, float(row_distance(metric, weights, u, x, x_norm)))
                     total += h * (d * d)
             out[i] = total
 
 
+@strict_jit
+def _masked_distortion(x, weights, bmu, coords, geometry, sigma, kind, metric, masks):
+    """One masked row's term of :func:`distortion_terms`, from its reported distances; outlined (kernels.distances)."""
+    n_units = weights.shape[0]
+    distances = np.empty(n_units)
+    masked_distances(weights, x, metric, masks.mu, masks.total, distances)
+    total = 0.0
+    for u in range(n_units):
+        h = neighborhood(kind, grid_d2(coords, geometry, bmu, u), sigma)
+        if h != 0.0:
+            d = to_metric(metric, distances[u])
+            total += h * (d * d)
+    return total
+
+
 @parallel_jit
-def topographic_product_terms(weights, coords, geometry, metric, feature_weights, out):
+def topographic_product_terms(weights, coords, geometry, metric, out):
     """Bauer and Pawelzik's log-ratio sum for every unit j.
 
     With n_k^A(j) the k-th nearest unit to j on the grid and n_k^V(j) the
@@ -94,25 +98,20 @@ def topographic_product_terms(weights, coords, geometry, metric, feature_weights
     weights IN  (n_units, n_features)
     coords  IN  (n_units, 2), geometry IN (4,): see kernels.grid
     metric  IN  int, a code from kernels.distances
-    feature_weights IN (n_features,) float64, or length 0: none
     out     OUT (n_units,) float64; inf or nan where a data-space distance
                 to j is 0 (two units with the same weights)
     """
     n_units = weights.shape[0]
-    mu, weighted, mu_total = kernel_weights(feature_weights, weights.shape[1])
     period_r, period_c, weight_r, weight_c = geometry[0], geometry[1], geometry[2], geometry[3]
     for j in prange(n_units):
         w = weights[j]
         w_norm = vector_norm(w)
         d_grid = np.empty(n_units)
         d_data = np.empty(n_units)
-        if weighted:
-            masked_distances(weights, w, metric, mu, mu_total, d_data)
         for u in range(n_units):
             d_grid[u] = math.sqrt(position_d2(coords[j, 0], coords[j, 1], coords[u, 0], coords[u, 1],
                                               period_r, period_c, weight_r, weight_c))
-            rank = d_data[u] if weighted else float(row_distance(metric, weights, u, w, w_norm))
-            d_data[u] = to_metric(metric, rank)
+            d_data[u] = to_metric(metric, float(row_distance(metric, weights, u, w, w_norm)))
         # Stable sorts: equal distances keep index order, the documented tie rule.
         by_grid = np.argsort(d_grid, kind="mergesort")
         by_data = np.argsort(d_data, kind="mergesort")
@@ -134,17 +133,15 @@ def topographic_product_terms(weights, coords, geometry, metric, feature_weights
 
 
 @parallel_jit
-def neighbor_distances(weights, neighbors, metric, feature_weights, out):
+def neighbor_distances(weights, neighbors, metric, out):
     """Mean data-space distance from each unit to its grid neighbours.
 
     weights   IN  (n_units, n_features)
     neighbors IN  (n_units, max_neighbors) int64, unit indices, -1 = none
     metric    IN  int, a code from kernels.distances
-    feature_weights IN (n_features,) float64, or length 0: none
     out       OUT (n_units,) float64; nan for a unit without neighbours
     """
     n_units = weights.shape[0]
-    mu, weighted, _ = kernel_weights(feature_weights, weights.shape[1])
     for u in prange(n_units):
         w = weights[u]
         w_norm = vector_norm(w)
@@ -153,9 +150,6 @@ def neighbor_distances(weights, neighbors, metric, feature_weights, out):
         for k in range(neighbors.shape[1]):
             v = neighbors[u, k]
             if v >= 0:
-                if weighted:
-                    total += weighted_unit_distance(metric, weights, v, u, mu)
-                else:
-                    total += to_metric(metric, float(row_distance(metric, weights, v, w, w_norm)))
+                total += to_metric(metric, float(row_distance(metric, weights, v, w, w_norm)))
                 count += 1
         out[u] = total / count if count > 0 else np.nan

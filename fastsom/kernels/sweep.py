@@ -30,7 +30,6 @@ from .bmu import keep, masked_top_two, nearest_units, offer
 from .distances import (
     COSINE,
     EUCLIDEAN,
-    kernel_weights,
     masked_distance,
     masked_norm,
     observed_weight,
@@ -45,36 +44,24 @@ from .distances import (
 from .grid import grid_d2, position_d2
 from .neighborhoods import neighborhood
 
-#: ``OnlineState.feature_weights`` of a map without feature weights.
-NO_FEATURE_WEIGHTS = np.empty(0)
-
-#: ``OnlineState.incomplete`` of data without missing values.
-ALL_COMPLETE = np.empty(0, dtype=np.uint8)
-
 
 class OnlineState(NamedTuple):
-    """Where an online run stands between two kernel calls, what it has gathered, and how it measures.
+    """Where an online run stands between two kernel calls, and what it has gathered (one INOUT argument).
 
     Kernels take it, and the map's ``fastsom.topology.Grid``, as namedtuples
-    of arrays: 12 positional arguments instead of 16, at no cost (numba
+    of arrays: 12 positional arguments instead of 14, at no cost (numba
     passes the members as it passed the arrays). Measured against the loose
     arrays, alternating processes, medians, 2 shared cores: the tutorial's
     5x5 map 0.95-1.01x, 20x20 on 784 features 0.95x.
     """
 
-    counters: np.ndarray  # INOUT (3,) int64: [next iteration, its BMU or -1 if unknown, its second-best unit]
-    errors: np.ndarray  # INOUT (4,) float64: running sums, see below, and the pending BMU's distance
+    counters: np.ndarray  # (3,) int64: [next iteration, its BMU or -1 if unknown, its second-best unit]
+    errors: np.ndarray  # (4,) float64: running sums, see below, and the pending BMU's distance
     # errors: each iteration run adds its sample's distance to its BMU
     # (errors[0]), 1 if its two best units are not adjacent (errors[1]) and 1
     # to the count (errors[2]): the running quantization and topographic
-    # errors, for free. errors[3] carries the (rank) distance of the next
+    # errors, for free. errors[3] carries the distance of the next
     # iteration's BMU (found by a call's last sweep) to the call that runs it.
-    feature_weights: np.ndarray = NO_FEATURE_WEIGHTS  # IN (n_features,) float64, or length 0: none
-    incomplete: np.ndarray = ALL_COMPLETE  # IN (n_samples,) uint8, 1 where a row of X holds NaN; length 0: none
-    # A sample is *masked* when the map has feature weights or its row holds
-    # NaN: its BMU is found with kernels.distances.masked_distance, and an
-    # update towards it moves only its observed features. Iterations with no
-    # masked sample run the plain sweeps, bit for bit as without these fields.
 
 
 @inline_jit
@@ -180,11 +167,9 @@ def masked_sweep(weights, grid, bmu, kind, metric, lr, s, factors, x, x_missing,
     (rescaled, ``distances.reported_scale``), ready for the running errors.
 
     Not inlined: compiled once per dtype, in exact IEEE arithmetic, and
-    called by every flavour of the online kernel (strict, fast, parallel).
-    Inlined into each, this code made the first compile of the online
-    kernels 2-4x as long, for a path most maps never take. Two passes over
-    each row instead of the fused one: iterations without a masked sample
-    run :func:`_sweep`, as before.
+    called by every flavour of the online kernel (strict, fast, parallel:
+    masked iterations run on one thread). Two passes over each row instead
+    of the fused one; iterations without a masked sample run :func:`_sweep`.
     """
     _factors(grid, bmu, kind, lr, s, factors, lo, hi)
     y_norm = 0.0
@@ -210,10 +195,7 @@ def masked_sweep(weights, grid, bmu, kind, metric, lr, s, factors, x, x_missing,
 
 @inline_jit
 def _count_errors(errors, metric, grid, max_d2, best_d, best_u, second_u):
-    """Add one BMU search to the running errors: [sum of BMU distances, not-adjacent count, searches].
-
-    ``best_d`` is the rank distance as reported (rescaled for a masked sample).
-    """
+    """Add one BMU search to the running errors: [sum of BMU distances, not-adjacent count, searches]."""
     errors[0] += to_metric(metric, best_d)
     if second_u >= 0 and grid_d2(grid.coords, grid.geometry, best_u, second_u) > max_d2:
         errors[1] += 1.0
@@ -221,7 +203,14 @@ def _count_errors(errors, metric, grid, max_d2, best_d, best_u, second_u):
 
 
 @inline_jit
-def _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, n_chunks):
+def _sample_masked(masks, sample):
+    """Whether sample ``sample`` of X is masked: the map is weighted or its row holds NaN."""
+    return masks.weighted or (masks.incomplete.shape[0] > 0 and masks.incomplete[sample] != 0)
+
+
+@inline_jit
+def _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, n_chunks,
+                 masks):
     """Run iterations run.counters[0] .. stop - 1 of an online training plan.
 
     X             IN    (n_samples, n_features), same dtype as weights
@@ -238,11 +227,15 @@ def _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, 
     stop          IN    int, first iteration not to run
     run           INOUT :class:`OnlineState`, where the run stands and its
                         running errors; on return, the same for iteration
-                        ``stop``. Its feature weights and incomplete-row
-                        flags (IN) say which samples are masked
+                        ``stop``
     bmus          OUT   (stop - run.counters[0],) int64, the BMU of each
                         iteration run, or a length-0 array to skip recording them
     n_chunks      IN    int, contiguous unit ranges swept in parallel (1 = serial)
+    masks         IN    ``distances.Masks`` or None (the kernels' omitted
+                        argument, pruned at compile time): a sample is
+                        masked when the map is weighted or its row holds NaN
+                        (``masks.incomplete``); an iteration with a masked
+                        sample (or next sample) runs :func:`masked_sweep`
 
     Weights are indexed as ``weights[u, k]`` rather than through a row view
     ``weights[u]``: building a view per unit cost a third of the time of the
@@ -261,34 +254,32 @@ def _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, 
     factors = np.empty(n_units, dtype=weights.dtype)
     top = np.empty((n_chunks, 4))  # per chunk: best d, best u, second d, second u
     track = max_d2 >= 0.0
-    mu, weighted, total = kernel_weights(run.feature_weights, weights.shape[1])
-    incomplete = run.incomplete
-    flagged = incomplete.shape[0] > 0
     bmu = state[1]
     second_u = state[2]
     best_d = errors[3]
     if bmu < 0 and start < stop:
-        x = X[samples[start]]
-        if weighted or (flagged and incomplete[samples[start]] != 0):
-            best_d, bmu, _, second_u = masked_top_two(weights, x, metric, mu, total)
-            bmu = max(bmu, 0)  # (never -1: rows with nothing observed are not trained on)
-        else:
-            best_d, bmu, _, second_u = nearest_units(weights, x, metric, track)
+        best_d, bmu, _, second_u = nearest_units(weights, X[samples[start]], metric, track)
+        if masks is not None:
+            if _sample_masked(masks, samples[start]):
+                best_d, bmu, _, second_u = masked_top_two(weights, X[samples[start]], metric, masks.mu, masks.total)
+                bmu = max(bmu, 0)  # (never -1: rows with nothing observed are not trained on)
     for i in range(start, stop):
         if record:
             bmus[i - start] = bmu
-        x = X[samples[i]]
-        x_missing = flagged and incomplete[samples[i]] != 0  # its update skips NaN
         if track:
             _count_errors(errors, metric, grid, max_d2, best_d, bmu, second_u)
+        x = X[samples[i]]
         has_next = i + 1 < n_iterations
         y = X[samples[i + 1]] if has_next else x
-        y_masked = has_next and (weighted or (flagged and incomplete[samples[i + 1]] != 0))
-        if x_missing or y_masked:  # one range, serially: see masked_sweep
-            best_d, best_u, _, second_u = masked_sweep(weights, grid, bmu, kind, metric, learning_rate[i], sigma[i],
-                                                       factors, x, x_missing, y, y_masked, has_next, track, mu, total,
-                                                       0, n_units)
-        elif n_chunks == 1:
+        if masks is not None:
+            x_missing = masks.incomplete.shape[0] > 0 and masks.incomplete[samples[i]] != 0
+            y_masked = has_next and _sample_masked(masks, samples[i + 1])
+            if x_missing or y_masked:  # on one thread: see masked_sweep
+                best_d, bmu, _, second_u = masked_sweep(weights, grid, bmu, kind, metric, learning_rate[i], sigma[i],
+                                                        factors, x, x_missing, y, y_masked, has_next, track,
+                                                        masks.mu, masks.total, 0, n_units)
+                continue
+        if n_chunks == 1:
             best_d, best_u, _, second_u = _sweep(weights, grid, bmu, kind, metric, learning_rate[i], sigma[i],
                                                  factors, x, y, has_next, track, 0, n_units)
         else:
@@ -313,23 +304,25 @@ def _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, 
 
 
 @strict_jit
-def online_strict(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus):
+def online_strict(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, masks=None):
     """Fused online iterations, exact IEEE arithmetic. See :func:`_online_body`."""
-    _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, 1)
+    _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, 1, masks)
 
 
 @fast_jit
-def online_fast(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus):
+def online_fast(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, masks=None):
     """Fused online iterations, fastmath flag set. See :func:`_online_body`."""
-    _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, 1)
+    _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, 1, masks)
 
 
 @parallel_jit
-def online_parallel(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, n_chunks):
+def online_parallel(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, n_chunks,
+                    masks=None):
     """Fused online iterations, fastmath, each sweep split into ``n_chunks`` parallel unit ranges.
 
     Bit for bit the result of :func:`online_fast`. ``n_chunks`` is passed in
     (normally ``numba.get_num_threads()``): calling that inside the kernel
     makes numba refuse to cache it.
     """
-    _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, n_chunks)
+    _online_body(X, weights, grid, samples, learning_rate, sigma, kind, metric, max_d2, stop, run, bmus, n_chunks,
+                 masks)

@@ -75,6 +75,7 @@ from ..kernels import bmu as _bmu
 from ..kernels import smoothing as _smoothing
 from ..kernels.distances import COSINE, EUCLIDEAN
 from ..kernels.neighborhoods import GAUSSIAN, MEXICAN_HAT
+from ..missing import NO_FLAGS, kernel_masks, masked_args
 from .phases import NO_PHASES
 
 #: Size of one chunk's GEMM products ``G`` (chunk_size x n_units) in bytes,
@@ -172,8 +173,6 @@ def smooth(stats, coords, geometry, cell_unit, kind, sigma, out, scratch=None):
     return out
 
 
-_NO_WEIGHTS = np.empty(0)
-_NO_FLAGS = np.empty(0, dtype=np.uint8)
 _NO_SHIFT = np.empty(0)
 _EMPTY_ROWS = np.empty(0, dtype=np.int64)
 
@@ -287,7 +286,7 @@ class ChunkPass:
         n = X.shape[0]
         size, metric, codebook = self.chunk_size, start.metric, start.codebook
         weighted = start.feature_weights is not None
-        feature_weights = start.feature_weights if weighted else _NO_WEIGHTS
+        masks = kernel_masks(start.feature_weights, self.n_features, incomplete is not None)
         if start.shift is not None and self.shifted is None:
             self.shifted = np.empty((size, self.n_features), dtype=self.dtype)
         masked = None
@@ -317,22 +316,23 @@ class ChunkPass:
                         _kernels.best_two_gemm(self.G[:m], start.unit_term, metric, self.coords, self.geometry,
                                                self.max_d2, bmu_out, dist, far)
                 with phases("update"):
-                    if weighted or incomplete is not None:
-                        flags = _NO_FLAGS
+                    if masks is not None:
+                        flags = NO_FLAGS
                         if rows.shape[0]:
                             flags = np.zeros(m, dtype=np.uint8)
                             flags[rows] = 1
-                        _kernels.accumulate_gemm_masked(X_chunk, bmu_out, dist, far, metric, feature_weights, flags,
-                                                        stats, totals)
+                        _kernels.accumulate_gemm_masked(X_chunk, bmu_out, dist, far, metric, masks, flags, stats,
+                                                        totals)
                     else:
                         _kernels.accumulate_gemm(X_chunk, bmu_out, dist, far, metric, stats, totals)
             else:
+                # Chunks without a masked row run the plain kernels (the masks argument omitted).
+                chunk_masks = masked_args(masks if weighted or rows.shape[0] else None)
                 with phases("bmu"):
                     _kernels.best_two_direct(X_chunk, codebook, metric, self.coords, self.geometry, self.max_d2,
-                                             feature_weights, rows.shape[0] > 0, bmu_out, dist, far)
+                                             bmu_out, dist, far, *chunk_masks)
                 with phases("update"):
-                    _kernels.accumulate_parallel(X_chunk, bmu_out, dist, far, stats, totals, n_ranges,
-                                                 rows.shape[0] > 0)
+                    _kernels.accumulate_parallel(X_chunk, bmu_out, dist, far, stats, totals, n_ranges, *chunk_masks)
 
     def _complete_bmus(self, X_chunk, rows, start, bmus, score, far):
         """:func:`best_two_gemm` for the complete rows of a chunk that also holds rows with NaN (``rows``).

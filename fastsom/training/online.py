@@ -24,8 +24,8 @@ import numpy as np
 from .. import _threads
 from .. import topology as grid_module
 from .._validation import check_magnitude, check_option, check_X
-from ..kernels.sweep import ALL_COMPLETE, OnlineState, online_fast, online_parallel, online_strict
-from ..missing import Rows, check_feature_weights, inspect_rows, kernel_feature_weights
+from ..kernels.sweep import OnlineState, online_fast, online_parallel, online_strict
+from ..missing import Rows, check_feature_weights, inspect_rows, kernel_masks, masked_args
 from ..options import DISTANCES, MISSING, NEIGHBORHOODS
 from .phases import NO_PHASES
 from .plan import SampleOrder
@@ -122,8 +122,8 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
         block_size = default_block_size(*weights.shape)
     no_bmus = np.empty(0, dtype=np.int64)
     errors = np.zeros(4)
-    feature_weights = kernel_feature_weights(feature_weights)
-    incomplete = ALL_COMPLETE if incomplete is None else incomplete
+    # Maps that mask nothing call the kernel without it: its plain code, pruned of every mask.
+    extra = extra + masked_args(kernel_masks(feature_weights, weights.shape[1], incomplete=incomplete))
     while state[0] < n_iterations:
         with phases("python"):
             start = int(state[0])
@@ -137,7 +137,7 @@ def run_online(X, weights, coords, geometry, order, schedule, kind, metric, max_
             with phases("sweep"):
                 kernel(X, weights, grid_module.Grid(coords, geometry), samples, learning_rate, sigma, kind, metric,
                        float(max_d2) if track else -1.0, stop - start,
-                       OnlineState(block_state, errors, feature_weights, incomplete), out, *extra)
+                       OnlineState(block_state, errors), out, *extra)
         finally:  # the weights moved iff block_state says so: keep state in step even on Ctrl-C
             state[1], state[2] = block_state[1], block_state[2]
             state[0] = start + block_state[0]
