@@ -341,8 +341,6 @@ class SOM(MapQueries, ParamsMixin):
             raise ValueError("algorithm='online' cannot train on a dask collection: online training presents "
                              "one sample after another, so it cannot be split over chunks. Use "
                              "algorithm='batch', or fit online on a sample that fits in memory")
-        if settings.feature_weights is not None:
-            raise ValueError("feature_weights are not supported on dask collections yet: train on X in memory")
         from .chunked.rows import as_chunked_rows
 
         rows = as_chunked_rows(X, settings.dtype, scheduler)
@@ -356,10 +354,6 @@ class SOM(MapQueries, ParamsMixin):
     def _on_chunks(self, X):
         """The queries over dask data (imported only then: ``import fastsom`` does not import dask)."""
         from .chunked.queries import MapOnChunks
-
-        if self.settings_.feature_weights is not None:
-            raise ValueError("a map with feature_weights cannot answer queries on dask collections yet; compute "
-                             "X in memory (X.compute()), or in pieces")
         return MapOnChunks(self, X)
 
     def _check_X_fitted(self, X):
@@ -597,7 +591,7 @@ class SOM(MapQueries, ParamsMixin):
                 if hasattr(X, "epoch_sums"):  # chunked (Dask) data: one task per chunk, the update here
                     run_epochs(X.epoch_sums(*grid, settings.adjacency()[1]), X.shape[0], self._weights, *grid,
                                sigmas, settings.kind, settings.metric, state=state, on_epoch=on_epoch,
-                               phases=self._phases)
+                               phases=self._phases, feature_weights=settings.feature_weights)
                 else:
                     run_batch(X, self._weights, *grid, sigmas, settings.kind, settings.metric,
                               settings.adjacency()[1], state=state, on_epoch=on_epoch, phases=self._phases,

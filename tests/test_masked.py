@@ -513,10 +513,48 @@ def test_saved_models_keep_feature_weights_and_missing(tmp_path, X):
         np.testing.assert_array_equal(getattr(loaded, method)(data), getattr(som, method)(data), err_msg=method)
 
 
-def test_dask_data_with_feature_weights_are_refused(X):
+@pytest.mark.parametrize("distance", ["euclidean", "manhattan"], ids=["gemm", "direct"])
+def test_dask_data_train_and_answer_with_feature_weights_as_in_memory(distance):
+    """The chunk sums are the in-memory sums, so a weighted map trains on dask data to the in-memory map."""
     da = pytest.importorskip("dask.array")
-    with pytest.raises(ValueError, match="feature_weights are not supported on dask collections yet"):
-        SOM(2, 2, algorithm="batch", n_epochs=1, feature_weights=[1, 2, 1]).fit(da.from_array(X, chunks=50))
+    rng = np.random.default_rng(12)
+    X = rng.random((300, 4))
+    chunked = da.from_array(X, chunks=(70, 4))
+    params = dict(n_rows=3, n_cols=4, algorithm="batch", n_epochs=3, init="pca", distance=distance,
+                  feature_weights=[2.0, 0.0, 1.0, 0.5], random_state=0)
+    expected = SOM(**params).fit(X)
+    som = SOM(**params).fit(chunked, scheduler="sync")
+    np.testing.assert_allclose(som.weights_, expected.weights_, rtol=1e-12, atol=0)
+    unweighted = SOM(**{**params, "feature_weights": None}).fit(X)
+    assert np.abs(unweighted.weights_ - expected.weights_).max() > 1e-3  # the weights made a difference
+    bmu, distances = som.predict(chunked, return_distance=True)
+    want_bmu, want_distances = som.predict(X, return_distance=True)
+    np.testing.assert_array_equal(bmu.compute(scheduler="sync"), want_bmu)
+    np.testing.assert_array_equal(distances.compute(scheduler="sync"), want_distances)
+    np.testing.assert_array_equal(som.transform(chunked).compute(scheduler="sync"), som.transform(X))
+    for measure in ("quantization_error", "topographic_error", "distortion"):
+        np.testing.assert_allclose(getattr(som, measure)(chunked), getattr(som, measure)(X), rtol=1e-12,
+                                   err_msg=measure)
+    np.testing.assert_array_equal(som.hit_counts(chunked), som.hit_counts(X))
+
+
+def test_nan_in_dask_data_is_refused_even_with_missing_ignore_saying_so(X):
+    """Dask data do not take missing values yet: training's check pass and the queries' tasks say so."""
+    da = pytest.importorskip("dask.array")
+    data = X.copy()
+    data[60, 1] = np.nan
+    before = data.copy()
+    chunked = da.from_array(data, chunks=(25, 3))
+    message = re.escape("X contains NaN in chunk 2 (rows 50-74) at row 60, column 1; it must be finite: missing "
+                        "values (NaN) are not supported on dask collections, even with missing='ignore'; compute X "
+                        "in memory (X.compute())")
+    with pytest.raises(ValueError, match=message):
+        SOM(2, 2, algorithm="batch", n_epochs=1, missing="ignore").fit(chunked, scheduler="sync")
+    som = SOM(2, 2, algorithm="batch", n_epochs=1, missing="ignore", random_state=0).fit(X)
+    with pytest.raises(ValueError, match=re.escape("X contains NaN at row 60, column 1; it must be finite: missing "
+                                                   "values (NaN) are not supported on dask collections")):
+        som.predict(chunked).compute(scheduler="sync")
+    np.testing.assert_array_equal(data, before)
 
 
 # ---------------------------------------------------------------------------

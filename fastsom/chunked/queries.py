@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _threads
 from ..analysis import metrics, summaries
-from .rows import _as_rows, _check_block, _tree, as_chunked_rows, non_finite
+from .rows import _as_rows, _check_block, _tree, as_chunked_rows, finite_rule, non_finite
 
 
 def _checked_rows(block, dtype, offset):
@@ -26,7 +26,7 @@ def _checked_rows(block, dtype, offset):
     largest, bad = _check_block(block, dtype, 0, offset)
     if bad is not None:
         _, row, column, value = bad
-        raise ValueError(f"X contains {non_finite(value)} at row {row}, column {column}; it must be finite")
+        raise ValueError(f"X contains {non_finite(value)} at row {row}, column {column}; {finite_rule(value)}")
     return _as_rows(block, dtype)
 
 
@@ -34,18 +34,18 @@ def _offsets(array):
     return np.concatenate([[0], np.cumsum(array.chunks[0])]).astype(np.int64)
 
 
-def _best_block(block, dtype, weights, metric, block_info=None):
+def _best_block(block, dtype, weights, metric, feature_weights, block_info=None):
     """(n, 2) float64: each row's BMU (exact below 2^53) and its distance in the metric."""
     offset = block_info[0]["array-location"][0][0] if block_info else 0
     with _threads.limit(1):
-        bmu, rank = metrics.best_two_units(_checked_rows(block, dtype, offset), weights, metric)[:2]
+        bmu, rank = metrics.best_two_units(_checked_rows(block, dtype, offset), weights, metric, feature_weights)[:2]
     return np.stack([bmu.astype(np.float64), metrics.to_metric(metric, rank)], axis=1)
 
 
-def _transform_block(block, dtype, weights, metric, out_dtype, block_info=None):
+def _transform_block(block, dtype, weights, metric, feature_weights, out_dtype, block_info=None):
     offset = block_info[0]["array-location"][0][0] if block_info else 0
     with _threads.limit(1):
-        return metrics.distances(_checked_rows(block, dtype, offset), weights, metric, out_dtype)
+        return metrics.distances(_checked_rows(block, dtype, offset), weights, metric, out_dtype, feature_weights)
 
 
 def _sum_parts(*parts):
@@ -55,24 +55,24 @@ def _sum_parts(*parts):
     return total
 
 
-def _measure_block(block, dtype, offset, measure, args):
+def _measure_block(block, dtype, offset, measure, args, feature_weights):
     """[sum over the chunk's rows of the measure, number of rows], float64."""
     rows = _checked_rows(block, dtype, offset)
     if rows.shape[0] == 0:
         return np.zeros(2)
     with _threads.limit(1):
-        return np.array([measure(rows, *args) * rows.shape[0], rows.shape[0]])
+        return np.array([measure(rows, *args, feature_weights=feature_weights) * rows.shape[0], rows.shape[0]])
 
 
-def _hits_block(block, dtype, offset, weights, metric, n_units):
+def _hits_block(block, dtype, offset, weights, metric, feature_weights, n_units):
     with _threads.limit(1):
-        bmu = metrics.best_two_units(_checked_rows(block, dtype, offset), weights, metric)[0]
+        bmu = metrics.best_two_units(_checked_rows(block, dtype, offset), weights, metric, feature_weights)[0]
     return np.bincount(bmu, minlength=n_units)
 
 
-def _labels_block(block, labels, dtype, offset, weights, metric, classes):
+def _labels_block(block, labels, dtype, offset, weights, metric, feature_weights, classes):
     with _threads.limit(1):
-        bmu = metrics.best_two_units(_checked_rows(block, dtype, offset), weights, metric)[0]
+        bmu = metrics.best_two_units(_checked_rows(block, dtype, offset), weights, metric, feature_weights)[0]
     counts = np.zeros((weights.shape[0], len(classes)), dtype=np.int64)
     np.add.at(counts, (bmu, np.searchsorted(classes, np.asarray(labels))), 1)
     return counts
@@ -85,6 +85,7 @@ class MapOnChunks:
         estimator._check_fitted()
         self.settings = estimator.settings_
         self.weights = estimator._weights
+        self.feature_weights = self.settings.feature_weights  # (NaN never reaches here: see rows.finite_rule)
         rows = as_chunked_rows(X, self.settings.dtype)
         if rows.shape[1] != estimator.n_features_in_:
             raise ValueError(f"X has {rows.shape[1]} features, but {type(estimator).__name__} is expecting "
@@ -100,7 +101,7 @@ class MapOnChunks:
         return dask.compute(_tree(parts, _sum_parts))[0]
 
     def best(self):
-        return self.array.map_blocks(_best_block, self.dtype, self.weights, self.settings.metric,
+        return self.array.map_blocks(_best_block, self.dtype, self.weights, self.settings.metric, self.feature_weights,
                                      chunks=(self.array.chunks[0], (2,)), dtype=np.float64)
 
     def predict(self, return_distance=False):
@@ -110,16 +111,17 @@ class MapOnChunks:
 
     def transform(self, dtype=None):
         out_dtype = self.dtype if dtype is None else np.dtype(dtype)
-        return self.array.map_blocks(_transform_block, self.dtype, self.weights, self.settings.metric, out_dtype,
+        return self.array.map_blocks(_transform_block, self.dtype, self.weights, self.settings.metric,
+                                     self.feature_weights, out_dtype,
                                      chunks=(self.array.chunks[0], (self.weights.shape[0],)), dtype=out_dtype)
 
     def mean(self, measure, *args):
-        total, count = self._reduce(_measure_block, measure, (self.weights, *args))
+        total, count = self._reduce(_measure_block, measure, (self.weights, *args), self.feature_weights)
         return float(total / count)
 
     def hit_counts(self):
         n_units = self.weights.shape[0]
-        hits = self._reduce(_hits_block, self.weights, self.settings.metric, n_units)
+        hits = self._reduce(_hits_block, self.weights, self.settings.metric, self.feature_weights, n_units)
         return hits.reshape(self.settings.n_rows, self.settings.n_cols)
 
     def labels_map(self, y):
@@ -131,7 +133,7 @@ class MapOnChunks:
         classes = np.unique(y.compute()) if y.dtype.kind == "O" else da.unique(y).compute()
         offsets = _offsets(self.array)
         parts = [dask.delayed(_labels_block, pure=True)(block, labels, self.dtype, int(offsets[i]), self.weights,
-                                                        self.settings.metric, classes)
+                                                        self.settings.metric, self.feature_weights, classes)
                  for i, (block, labels) in enumerate(zip(self.rows._blocks, y.to_delayed().ravel(), strict=True))]
         counts = dask.compute(_tree(parts, _sum_parts))[0]
         return summaries.LabelCounts(classes, counts.reshape(self.settings.n_rows, self.settings.n_cols, -1))

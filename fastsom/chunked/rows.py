@@ -40,6 +40,14 @@ def non_finite(value):
     return "NaN" if np.isnan(value) else f"infinity ({value})"
 
 
+def finite_rule(value):
+    """The rule a non-finite value breaks; for NaN, also that dask data take no missing values (issue 13)."""
+    if np.isnan(value):
+        return ("it must be finite: missing values (NaN) are not supported on dask collections, even with "
+                "missing='ignore'; compute X in memory (X.compute())")
+    return "it must be finite"
+
+
 def _check_block(block, dtype, index, offset):
     """(largest |value|, (chunk index, row, column, value) of the first non-finite value or None)."""
     rows = _as_rows(block, dtype)
@@ -133,7 +141,7 @@ class ChunkedRows:
         if bad is not None:
             index, row, column, value = bad
             raise ValueError(f"{name} contains {non_finite(value)} in chunk {index} (rows {self._offsets[index]}-"
-                             f"{self._offsets[index + 1] - 1}) at row {row}, column {column}; it must be finite")
+                             f"{self._offsets[index + 1] - 1}) at row {row}, column {column}; {finite_rule(value)}")
         limit = largest_safe_value(self.dtype, self.shape[1])
         if largest > limit:
             raise ValueError(f"{name} has values up to {largest:.3g}; above {limit:.3g} squared distances overflow "
