@@ -117,8 +117,9 @@ def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neig
     nothing. Feature weights enter the BMU search only. A sample with
     nothing observed of weight > 0 is not allowed (fastsom leaves such rows
     out before it plans an online run). ``gaps``, if a list, gets each
-    iteration's second-best rank distance minus the best (inf on one unit):
-    how near its BMU was to a tie.
+    iteration's gap from the best rank distance to the nearest unit that is
+    not an exact copy of the BMU (inf if none): how near its BMU was to a
+    tie that rounding, not the tie rule, would decide.
 
     Returns
     -------
@@ -135,8 +136,8 @@ def train_online(X, weights, grid_d2, sample_indices, learning_rate, sigma, neig
         assert bmu is not None, "a sample with nothing observed cannot be presented"
         bmus.append(bmu)
         if gaps is not None:
-            gaps.append(math.inf if second is None else
-                        rank_distance(x, weights[second], mu, distance) - rank_distance(x, weights[bmu], mu, distance))
+            others = [rank_distance(x, w, mu, distance) for w in weights if w != weights[bmu]]
+            gaps.append(min(others) - rank_distance(x, weights[bmu], mu, distance) if others else math.inf)
         for u in range(len(weights)):
             factor = learning_rate[i] * h(grid_d2(u, bmu), sigma[i])
             w = weights[u]
