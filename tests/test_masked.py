@@ -469,8 +469,11 @@ BAD_WEIGHTS = [
 
 @pytest.mark.parametrize(("feature_weights", "error", "message"), BAD_WEIGHTS)
 def test_bad_feature_weights_are_refused_naming_the_rule(X, feature_weights, error, message):
+    data, given = X.copy(), np.array(feature_weights)
     with pytest.raises(error, match=re.escape(message)):
-        SOM(2, 2, n_iterations=10, feature_weights=feature_weights).fit(X)
+        SOM(2, 2, n_iterations=10, feature_weights=given if given.dtype.kind == "f" else feature_weights).fit(data)
+    np.testing.assert_array_equal(data, X)
+    np.testing.assert_array_equal(given, np.array(feature_weights))
 
 
 @pytest.mark.parametrize(("params", "error", "message"), [
