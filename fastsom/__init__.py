@@ -6,6 +6,8 @@ Layout, top-down (each module imports only from the rows below it):
 
 =====================  =====================================================
 ``loading``            ``load`` and ``import_cod``: files to fitted maps.
+``supervised``         ``SOMClassifier``, ``SOMRegressor``: maps that
+                       predict, a ``SOM`` plus a label per unit.
 ``som``                The estimator: ``fit``/``partial_fit``; queries come
                        from ``analysis.queries``. ``SOM._from_fitted`` is
                        the one door for building fitted maps from parts.
@@ -68,6 +70,8 @@ from ._version import __version__
 #: follow (numba, NumPy's BLAS) reaches code that can handle it.
 _PUBLIC = {
     "SOM": ".som",
+    "SOMClassifier": ".supervised",
+    "SOMRegressor": ".supervised",
     "NotFittedError": ".exceptions",
     "TrainingDiverged": ".exceptions",
     "TrainingPlan": ".training.plan",
