@@ -499,7 +499,7 @@ class SOM(MapQueries, ParamsMixin):
         rng = np.random.default_rng(settings.params["random_state"])
         init = settings.params["init"]
         n_init_rows = None
-        if incomplete is not None and init == "sample":
+        if incomplete is not None and isinstance(init, str) and init == "sample":
             n_init_rows = int(n_samples - np.count_nonzero(incomplete))
             if n_init_rows == 0:
                 raise ValueError("init='sample' starts the map from complete rows of X, and every row of X has "
