@@ -247,23 +247,30 @@ class _SupervisedMap(ParamsMixin):
             raise TypeError(f"{owner} trains in memory: pass X.compute() (dask collections are for SOM)")
         names = check_feature_names(X, None, True, owner)
         X = check_X(X, settings.dtype, owner=owner, missing=settings.missing)
-        Y = self._encode_y(y, X.shape[0])  # (n_samples, n_columns) float64, NaN: no label
+        # Fitted attributes are gathered here and set once training is done,
+        # so a refused or interrupted fit leaves a fitted estimator as it was.
+        Y, fitted = self._encode_y(y, X.shape[0])  # (n_samples, n_columns) float64, NaN: no label
         settings = probe._resolve(X)  # "auto" sizes from X alone, as the unsupervised map's
-        self.prior_ = label_prior(Y)
+        prior = label_prior(Y)
         if supervision == "post_hoc" or label_weight == 0.0:
             som = SOM(**params).fit(X)
             S, N = post_hoc_statistics(som.predict(X), Y, settings.n_units)
-            outputs = unit_labels(S, N, som.settings_, self.prior_)
-            history, n_iter = som.history_, som.n_iter_
-            if "label_column_weight_" in vars(self):
-                del self.label_column_weight_
+            outputs = unit_labels(S, N, som.settings_, prior)
+            history = som.history_
+            for name in ("label_column_weight_", "label_prototypes_"):  # joint only: not from an earlier fit
+                vars(self).pop(name, None)
         else:
-            som, outputs, history, n_iter = self._fit_joint(probe, settings, params, X, Y, label_weight)
+            som, prototypes, history, fitted["label_column_weight_"] = self._fit_joint(
+                probe, settings, params, X, Y, prior, label_weight)
+            fitted["label_prototypes_"] = prototypes.reshape(settings.n_rows, settings.n_cols, -1)
+            outputs = self._joint_outputs(prototypes, prior)
+        vars(self).update(fitted)
         self.som_ = som
+        self.prior_ = prior
         self._unit_outputs = outputs
         self._publish_units(outputs.reshape(settings.n_rows, settings.n_cols, -1))
         self.history_ = history
-        self.n_iter_ = n_iter
+        self.n_iter_ = som.n_iter_
         self.n_features_in_ = X.shape[1]
         if names is not None:
             self.feature_names_in_ = names
@@ -271,8 +278,13 @@ class _SupervisedMap(ParamsMixin):
             del self.feature_names_in_
         return self
 
-    def _fit_joint(self, probe, settings, params, X, Y, label_weight):
-        """Train the map of [X, label block]; returns (the map of X, the label block (n_units, k), history, n_iter)."""
+    def _fit_joint(self, probe, settings, params, X, Y, prior, label_weight):
+        """Train the map of [X, label block].
+
+        Returns (the map of X alone, the label prototypes (n_units,
+        n_columns) in y's units, the training history, the label columns'
+        feature weight).
+        """
         if settings.ignores_missing:
             rows = inspect_rows(X, settings.feature_weights, settings.max_missing)
             if rows.empty.shape[0]:  # nothing of X to match on: skipped, as SOM skips them (and says so)
@@ -285,33 +297,33 @@ class _SupervisedMap(ParamsMixin):
         # label distance to a row is then the same, so the first BMUs are X's.
         probe._start(X, settings, settings.n_steps if settings.online else 0, None, incomplete)
         n_features, n_columns = X.shape[1], Y.shape[1]
-        center, spread = self._label_scaling(Y)
+        center, spread = self._label_scaling(Y, prior)
         block = (Y - center) / spread
         start = np.empty((settings.n_units, n_features + n_columns), dtype=settings.dtype)
         start[:, :n_features] = probe._weights
-        start[:, n_features:] = (self.prior_ - center) / spread
+        start[:, n_features:] = (prior - center) / spread
         data_weights = np.ones(n_features) if settings.feature_weights is None else settings.feature_weights
-        self.label_column_weight_ = label_column_weight(X, block, label_weight, settings.feature_weights)
+        column_weight = label_column_weight(X, block, label_weight, settings.feature_weights)
         joint = SOM(**{
             **params, "n_rows": settings.n_rows, "n_cols": settings.n_cols,
             "init": start.reshape(settings.n_rows, settings.n_cols, -1),
-            "feature_weights": np.concatenate([data_weights, np.full(n_columns, self.label_column_weight_)]),
+            "feature_weights": np.concatenate([data_weights, np.full(n_columns, column_weight)]),
             "missing": "ignore" if settings.ignores_missing or np.isnan(block).any() else "error",
             "max_missing": 1.0,  # X's rows were checked above; labels may all be missing
         })
         joint.fit(np.hstack([X, block.astype(settings.dtype)]))
         weights = joint.weights_.reshape(settings.n_units, -1)
         som = SOM._from_fitted(settings, np.ascontiguousarray(weights[:, :n_features]), n_iter=joint.n_iter_)
-        outputs = self._joint_outputs(weights[:, n_features:].astype(np.float64) * spread + center)
-        return som, outputs, joint.history_, joint.n_iter_
+        prototypes = weights[:, n_features:].astype(np.float64) * spread + center
+        return som, prototypes, joint.history_, column_weight
 
-    def _label_scaling(self, Y):
+    def _label_scaling(self, Y, prior):
         """(center, spread) of the label block in joint training: the block is (Y - center) / spread."""
         return 0.0, 1.0
 
-    def _joint_outputs(self, label_block):
+    def _joint_outputs(self, prototypes, prior):
         """Each unit's output from its trained label prototype (in y's units)."""
-        return label_block
+        return prototypes
 
     # ---------------------------------------------------------------- queries
 
@@ -377,6 +389,9 @@ class SOMClassifier(_SupervisedMap):
         for a row with nothing observed (``missing="ignore"``).
     label_column_weight_ : float
         Joint only: the feature weight the label columns trained with.
+    label_prototypes_ : ndarray, shape (n_rows, n_cols, n_classes)
+        Joint only: the trained label columns (averages of one-hot rows),
+        before the clip and normalisation that make ``unit_proba_``.
     n_features_in_, feature_names_in_, n_iter_, history_
         As :class:`fastsom.SOM`'s (history: the training map's errors,
         label block included for joint supervision).
@@ -400,7 +415,7 @@ class SOMClassifier(_SupervisedMap):
     _estimator_type = "classifier"  # scikit-learn < 1.6 reads this
 
     def _encode_y(self, y, n_samples):
-        """The one-hot label block of y (NaN rows: unlabelled), setting ``classes_``; y checked."""
+        """(The one-hot label block of y, NaN rows unlabelled; {"classes_": ...}), y checked."""
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape of y "
@@ -432,17 +447,16 @@ class SOMClassifier(_SupervisedMap):
         except TypeError as error:  # None among strings, ...
             raise TypeError(f"y must hold labels of one sortable kind (numbers or strings): {error}") from None
         if classes.shape[0] < 2:
-            found = "no labelled row" if classes.shape[0] == 0 else f"only one class ({classes[0]!r})"
+            found = "no labelled row" if classes.shape[0] == 0 else f"only one class ({classes.tolist()[0]!r})"
             raise ValueError(f"y has {found}: a classifier needs labelled rows of at least 2 classes"
                              + (f" ({UNLABELLED} marks an unlabelled row)" if not labelled.all() else ""))
-        self.classes_ = classes
         Y = np.full((n_samples, classes.shape[0]), np.nan)
         Y[labelled] = 0.0
         Y[np.flatnonzero(labelled), codes.ravel()] = 1.0
-        return Y
+        return Y, {"classes_": classes}
 
-    def _joint_outputs(self, label_block):
-        return joint_probabilities(label_block, self.prior_)
+    def _joint_outputs(self, prototypes, prior):
+        return joint_probabilities(prototypes, prior)
 
     def _publish_units(self, outputs):
         self.unit_proba_ = outputs
@@ -453,7 +467,8 @@ class SOMClassifier(_SupervisedMap):
 
     def predict(self, X):
         """The class of each row: its BMU's most probable class (the lowest in ``classes_`` on ties)."""
-        return self.classes_[np.argmax(self._outputs(X), axis=1)]
+        proba = self._outputs(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None):
         """Accuracy: the (weighted) share of rows whose predicted class is y's."""
@@ -494,6 +509,9 @@ class SOMRegressor(_SupervisedMap):
         The mean target: the answer for a row with nothing observed.
     label_column_weight_ : float
         Joint only: the feature weight the label columns trained with.
+    label_prototypes_ : ndarray, shape (n_rows, n_cols, n_outputs)
+        Joint only: the trained label columns in y's units (``unit_values_``
+        has the same values).
     n_features_in_, feature_names_in_, n_iter_, history_
         As :class:`SOMClassifier`'s.
 
@@ -515,7 +533,7 @@ class SOMRegressor(_SupervisedMap):
     _estimator_type = "regressor"
 
     def _encode_y(self, y, n_samples):
-        """The standardised label block of y (NaN: unlabelled), setting the scaling; y checked."""
+        """(y as a (n_samples, n_outputs) label block, NaN unlabelled; {"_output_ndim": y's}), y checked."""
         y = np.asarray(y)
         try:
             Y = np.asarray(y, dtype=np.float64)
@@ -527,17 +545,17 @@ class SOMRegressor(_SupervisedMap):
             raise ValueError(f"y has {Y.shape[0]} rows but X has {n_samples}: one target per row")
         if np.isinf(Y).any():
             raise ValueError("y contains infinity; it must be finite (NaN marks an unlabelled value)")
-        self._output_ndim = Y.ndim
+        fitted = {"_output_ndim": Y.ndim}
         Y = Y.reshape(n_samples, -1)
         if np.isnan(Y).all(axis=0).any():
             raise ValueError("y has no labelled value" + (f" for output {int(np.argmax(np.isnan(Y).all(axis=0)))}"
                                                           if Y.shape[1] > 1 else "") + ": every value is NaN")
-        return Y
+        return Y, fitted
 
-    def _label_scaling(self, Y):
+    def _label_scaling(self, Y, prior):
         """Standardised targets: each output's mean and standard deviation over its labelled values (1 if 0)."""
-        spread = np.sqrt(np.nanmean((Y - self.prior_) ** 2, axis=0))
-        return self.prior_, np.where(spread > 0, spread, 1.0)
+        spread = np.sqrt(np.nanmean((Y - prior) ** 2, axis=0))
+        return prior, np.where(spread > 0, spread, 1.0)
 
     def _publish_units(self, outputs):
         self.unit_values_ = outputs[:, :, 0] if self._output_ndim == 1 else outputs
