@@ -249,6 +249,8 @@ class _SupervisedMap(ParamsMixin):
         X = check_X(X, settings.dtype, owner=owner, missing=settings.missing)
         # Fitted attributes are gathered here and set once training is done,
         # so a refused or interrupted fit leaves a fitted estimator as it was.
+        if y is None:  # (scikit-learn's wording, which its checks look for)
+            raise ValueError(f"{owner} requires y to be passed, but the target y is None")
         Y, fitted = self._encode_y(y, X.shape[0])  # (n_samples, n_columns) float64, NaN: no label
         settings = probe._resolve(X)  # "auto" sizes from X alone, as the unsupervised map's
         prior = label_prior(Y)

@@ -319,6 +319,7 @@ def test_classifier_refuses_bad_labels(iris, y, error, message):
 
 
 @pytest.mark.parametrize("y, message", [
+    (None, "SOMRegressor requires y to be passed, but the target y is None"),
     (np.r_[np.inf, np.zeros(149)], "y contains infinity; it must be finite (NaN marks an unlabelled value)"),
     (np.full(150, np.nan), "y has no labelled value: every value is NaN"),
     (np.zeros(10), "y has 10 rows but X has 150: one target per row"),
@@ -372,17 +373,30 @@ def test_a_refused_fit_leaves_the_fitted_model_as_it_was(iris):
 # scikit-learn
 # ---------------------------------------------------------------------------
 
+#: Checks that cannot pass, and why.
+EXPECTED_FAILURES = {
+    SOMClassifier: {
+        "check_classifiers_classes": "its binary problem is labelled -1 and 1, and -1 marks an unlabelled row "
+                                     "(scikit-learn's semi-supervised convention, which SOMClassifier follows): "
+                                     "one class is left, which fit refuses",
+    },
+    SOMRegressor: {},
+}
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")
 @pytest.mark.parametrize("estimator", [
     SOMClassifier(3, 3, n_iterations=300),
     SOMClassifier(3, 3, n_iterations=300, supervision="post_hoc"),
-    SOMRegressor(3, 3, n_iterations=300),
+    SOMRegressor(5, 5, n_iterations=2000),  # 3x3 predicts 9 values: R^2 0.49 on the check's data, 0.5 needed
 ], ids=["classifier-joint", "classifier-post_hoc", "regressor-joint"])
 def test_scikit_learn_estimator_checks_pass(estimator):
     estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
-    results = estimator_checks.check_estimator(estimator, on_fail=None)
+    expected = EXPECTED_FAILURES[type(estimator)]
+    results = estimator_checks.check_estimator(estimator, on_fail=None, expected_failed_checks=expected)
     assert len(results) > 30, "check_estimator ran almost nothing"
+    assert {r["check_name"] for r in results if r["status"] == "xfail"} == set(expected), "an expected failure passes"
     failed = [result for result in results if result["status"] == "failed"]
     assert not failed, "failed checks:\n" + "\n".join(
         f"{result['check_name']}: {result['exception']!r}" for result in failed)
@@ -410,3 +424,39 @@ def test_som_takes_an_initial_map_array_with_missing_values():
     start = np.full((2, 2, 3), 0.5)
     som = SOM(2, 2, init=start, missing="ignore", n_iterations=10, random_state=0).fit(X)
     assert np.isfinite(som.weights_).all()
+
+
+# ---------------------------------------------------------------------------
+# Pictures
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+def test_class_map_colours_each_unit_by_its_class(iris, topology):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    from fastsom.analysis import plot
+
+    X, y = iris
+    clf = SOMClassifier(4, 6, topology=topology, n_iterations=600, random_state=0).fit(X, y)
+    ax = plot.plot_classes(clf, class_names=["setosa", "versicolor", "virginica"])
+    (cells,) = [c for c in ax.collections if c.__class__.__name__ == "PolyCollection"]
+    assert len(cells.get_paths()) == 24
+    assert len(cells.get_paths()[0].vertices) == (7 if topology == "hexagonal" else 5)  # closed polygons
+    faces = cells.get_facecolors()[:, :3]
+    proba = clf.unit_proba_.reshape(24, 3)
+    palette = np.array([plt.get_cmap("tab10")(c)[:3] for c in range(3)])
+    expected = 1.0 - proba.max(axis=1, keepdims=True) * (1.0 - palette[proba.argmax(axis=1)])
+    assert_allclose(faces, expected, atol=1e-6)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["setosa", "versicolor", "virginica"]
+    plt.close("all")
+
+
+def test_regression_surface_shows_the_unit_values():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    from fastsom.analysis import plot
+
+    X = np.random.default_rng(0).random((100, 2))
+    reg = SOMRegressor(3, 4, n_iterations=500, random_state=0).fit(X, np.column_stack([X.sum(axis=1), X[:, 0]]))
+    ax = plot.plot_values(reg, output=1)
+    (cells,) = [c for c in ax.collections if c.__class__.__name__ == "PolyCollection"]
+    assert_allclose(cells.get_array(), reg.unit_values_[:, :, 1].ravel())
+    plt.close("all")

@@ -406,3 +406,44 @@ def plot_codebook(som, X, ax=None, title="Codebook on the data's first two princ
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_classes(model, ax=None, class_names=None, title="Classes", legend=True):
+    """Class map of a fitted ``SOMClassifier``: each unit in its predicted class's colour, paler when unsure.
+
+    A unit's colour is its most probable class's (``tab10``, or ``tab20``
+    past 10 classes), blended with white by how far its top probability is
+    from 1, so borders between classes show. ``class_names``: legend text
+    per class, in the order of ``classes_``. Returns the Axes.
+    """
+    som, proba = model.som_, model.unit_proba_
+    n_rows, n_cols, topology = _map_of(som)
+    proba = proba.reshape(n_rows * n_cols, -1)
+    cmap = pyplot().get_cmap("tab10" if proba.shape[1] <= 10 else "tab20")
+    best = np.argmax(proba, axis=1)
+    base = np.array([cmap(c % cmap.N)[:3] for c in best])
+    colors = 1.0 - proba.max(axis=1, keepdims=True) * (1.0 - base)
+    ax = _new_axes(ax, figsize=(6, 6))
+    draw_cells(ax, n_rows, n_cols, topology, colors=colors, edgecolor="white")
+    if legend:
+        from matplotlib.patches import Patch
+
+        names = model.classes_ if class_names is None else class_names
+        ax.legend(handles=[Patch(color=cmap(c % cmap.N), label=str(name)) for c, name in enumerate(names)],
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_values(model, output=0, ax=None, cmap="viridis", title="Predicted value", colorbar=True):
+    """Regression surface of a fitted ``SOMRegressor``: each unit coloured by its predicted value (of ``output``)."""
+    n_rows, n_cols, topology = _map_of(model.som_)
+    values = model.unit_values_
+    values = values if values.ndim == 2 else values[:, :, output]
+    ax = _new_axes(ax)
+    draw_cells(ax, n_rows, n_cols, topology, values=values, cmap=cmap,
+               colorbar_label="predicted value" if colorbar else None)
+    if title:
+        ax.set_title(title)
+    return ax
