@@ -353,6 +353,7 @@ class _SupervisedMap(ParamsMixin):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        tags.transformer_tags = None  # no transform: the map's distances are som_.transform
         tags.input_tags.allow_nan = self.missing == "ignore"
         return tags
 
@@ -408,8 +409,8 @@ class SOMClassifier(_SupervisedMap):
     --------
     >>> from fastsom import SOMClassifier
     >>> from fastsom.datasets import load_iris
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = SOMClassifier(6, 6, n_iterations=3000, random_state=0).fit(X, y)
+    >>> X, y, species, _ = load_iris()
+    >>> clf = SOMClassifier(6, 6, algorithm="batch", init="pca", random_state=0).fit(X, y)
     >>> clf.predict(X[:3]).tolist(), clf.predict_proba(X[:1]).shape
     ([0, 0, 0], (1, 3))
     """
