@@ -58,10 +58,10 @@ def run(cache):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
-    "not fixed on this branch: the cached parallel entry runs its loop body as re-optimised in the kernel's "
-    "module, where reassoc regroups the vectorised manhattan sum. A fix (branch bits-lanes: query sums in "
-    "explicit vector lanes without reassoc) changes the queries' last bits and 6 of test_unchanged_maps' "
-    "recorded digests; the lead decides."))
+    "known defect, not fixed yet: the cached parallel entry runs its loop body as re-optimised in the "
+    "kernel's module, where reassoc regroups the vectorised manhattan sum. A fix tried (query sums in "
+    "explicit vector lanes, without reassoc) changes the queries' last bits, hence 6 of "
+    "test_unchanged_maps' recorded digests: it needs that test's promise revisited first."))
 def test_twins_agree_when_compiled_and_when_loaded_from_the_cache(tmp_path):
     compiled = run(tmp_path)
     loaded = run(tmp_path)
