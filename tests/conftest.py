@@ -26,6 +26,26 @@ def _uniform(n_samples=100, n_features=3, seed=0):
 
 
 @pytest.fixture(scope="session")
+def answers_on_one_and_all_threads():
+    """``answers(build, X)``: every query's answer of ``build(n_jobs)``'s fitted map, for n_jobs=1 and -1.
+
+    n_jobs=1 runs every kernel's serial twin, -1 the parallel entries (fastsom._threads):
+    the two must give the same bits, so tests compare the two dicts.
+    """
+    def answers(build, X):
+        result = {}
+        for n_jobs in (1, -1):
+            som = build(n_jobs).fit(X)
+            bmus, distances = som.predict(X, return_distance=True)
+            result[n_jobs] = {"weights": som.weights_.copy(), "bmus": bmus, "distances": distances,
+                              "transform": som.transform(X), "qe": som.quantization_error(X),
+                              "te": som.topographic_error(X), "distortion": som.distortion(X),
+                              "product": som.topographic_product(), "umatrix": som.umatrix()}
+        return result[1], result[-1]
+    return answers
+
+
+@pytest.fixture(scope="session")
 def make_X():
     """The data maker: ``make_X(n_samples=100, n_features=3, seed=0)``, uniform [0, 1)."""
     return _uniform

@@ -406,23 +406,17 @@ def test_complete_rows_keep_the_gemm_path(monkeypatch):
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="one numba thread here: 1 against all would "
                     "compare 1 with 1")
 @pytest.mark.parametrize("distance", ["euclidean", "manhattan"], ids=["gemm", "direct"])
-def test_masked_maps_and_queries_are_the_same_on_one_and_all_threads(distance):
+def test_masked_maps_and_queries_are_the_same_on_one_and_all_threads(answers_on_one_and_all_threads, distance):
     """n_jobs=1 runs every kernel's serial twin, -1 the parallel entries: the same bits (fastsom._threads)."""
     rng = np.random.default_rng(9)
     X = masked_data(rng, 140, 5, 0.15)
     X = X[~np.isnan(X).all(axis=1)]
-    answers = {}
-    for n_jobs in (1, -1):
-        som = SOM(7, 9, algorithm="batch", n_epochs=2, distance=distance, missing="ignore", init="pca",
-                  feature_weights=[1.0, 0.5, 0.0, 2.0, 1.0], topology="hexagonal", n_jobs=n_jobs,
-                  random_state=0).fit(X)
-        bmus, distances = som.predict(X, return_distance=True)
-        answers[n_jobs] = {"weights": som.weights_.copy(), "bmus": bmus, "distances": distances,
-                           "transform": som.transform(X), "qe": som.quantization_error(X),
-                           "te": som.topographic_error(X), "distortion": som.distortion(X),
-                           "product": som.topographic_product(), "umatrix": som.umatrix()}
-    for name, value in answers[1].items():
-        np.testing.assert_array_equal(value, answers[-1][name], err_msg=name)
+    one, every = answers_on_one_and_all_threads(
+        lambda n_jobs: SOM(7, 9, algorithm="batch", n_epochs=2, distance=distance, missing="ignore", init="pca",
+                           feature_weights=[1.0, 0.5, 0.0, 2.0, 1.0], topology="hexagonal", n_jobs=n_jobs,
+                           random_state=0), X)
+    for name, value in one.items():
+        np.testing.assert_array_equal(value, every[name], err_msg=name)
 
 
 # ---------------------------------------------------------------------------

@@ -149,21 +149,15 @@ def test_batch_map_and_history_are_the_same_on_one_and_n_numba_threads(monkeypat
 
 @needs_threads
 @pytest.mark.parametrize("distance", ["euclidean", "manhattan", "cosine"])
-def test_queries_and_pca_start_are_the_same_with_n_jobs_1_and_all_threads(make_X, distance):
-    # n_jobs=1 runs every kernel's serial twin; -1 the parallel entries.
+def test_queries_and_pca_start_are_the_same_with_n_jobs_1_and_all_threads(make_X, answers_on_one_and_all_threads,
+                                                                         distance):
     # 130 samples and 9x11 units: more than one task of rows and of units.
     X = make_X(n_samples=130, n_features=7, seed=8)
-    answers = {}
-    for n_jobs in (1, -1):
-        som = SOM(9, 11, algorithm="batch", n_epochs=2, init="pca", distance=distance, topology="hexagonal",
-                  n_jobs=n_jobs, random_state=0).fit(X)
-        bmus, distances = som.predict(X, return_distance=True)
-        answers[n_jobs] = {"weights": som.weights_.copy(), "bmus": bmus, "distances": distances,
-                           "transform": som.transform(X), "qe": som.quantization_error(X),
-                           "te": som.topographic_error(X), "distortion": som.distortion(X),
-                           "product": som.topographic_product(), "umatrix": som.umatrix()}
-    for name, value in answers[1].items():
-        np.testing.assert_array_equal(value, answers[-1][name], err_msg=name)
+    one, every = answers_on_one_and_all_threads(
+        lambda n_jobs: SOM(9, 11, algorithm="batch", n_epochs=2, init="pca", distance=distance, topology="hexagonal",
+                           n_jobs=n_jobs, random_state=0), X)
+    for name, value in one.items():
+        np.testing.assert_array_equal(value, every[name], err_msg=name)
 
 
 # ---------------------------------------------------------------------------
